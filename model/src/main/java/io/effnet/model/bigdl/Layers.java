@@ -1,0 +1,98 @@
+package io.effnet.model.bigdl;
+
+import com.intel.analytics.bigdl.nn.CAddTable;
+import com.intel.analytics.bigdl.nn.Dropout;
+import com.intel.analytics.bigdl.nn.InitializationMethod;
+import com.intel.analytics.bigdl.nn.Linear;
+import com.intel.analytics.bigdl.nn.RandomNormal;
+import com.intel.analytics.bigdl.nn.RandomUniform;
+import com.intel.analytics.bigdl.nn.Reshape;
+import com.intel.analytics.bigdl.nn.SpatialAveragePooling;
+import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
+import com.intel.analytics.bigdl.nn.SpatialConvolution;
+import com.intel.analytics.bigdl.nn.Zeros$;
+import com.intel.analytics.bigdl.nn.abstractnn.DataFormat;
+import com.intel.analytics.bigdl.nn.abstractnn.DataFormat$;
+import com.intel.analytics.bigdl.optim.L2Regularizer;
+import com.intel.analytics.bigdl.optim.Regularizer;
+
+/**
+ * BigDL layer factories with every Scala default argument spelled out once, and the initialisation the TF
+ * reference uses ({@code efficientnet_model.conv_kernel_initializer} / {@code dense_kernel_initializer}).
+ */
+final class Layers {
+  private static final DataFormat NCHW = DataFormat$.MODULE$.apply("NCHW");
+  /** BigDL computes TF "same" padding when both pads are -1. */
+  private static final int SAME = -1;
+
+  private Layers() {}
+
+  /**
+   * A convolution without bias (BN follows), kernels drawn from N(0, 2 / fan_out) with fan_out = k x k x
+   * outputs / groups, as the reference's variance scaling does.
+   */
+  static SpatialConvolution<Float> conv(int in, int out, int kernel, int stride, int groups, double weightDecay) {
+    return conv(in, out, kernel, stride, groups, false, weightDecay);
+  }
+
+  /** A 1x1 convolution with bias (the squeeze-excitation convs). */
+  static SpatialConvolution<Float> conv1x1WithBias(int in, int out, double weightDecay) {
+    return conv(in, out, 1, 1, 1, true, weightDecay);
+  }
+
+  private static SpatialConvolution<Float> conv(int in, int out, int kernel, int stride, int groups,
+      boolean bias, double weightDecay) {
+    SpatialConvolution<Float> c = new SpatialConvolution<>(in, out, kernel, kernel, stride, stride, SAME, SAME,
+        groups, true, l2(weightDecay), bias ? l2(weightDecay) : null, null, null, null, null, bias, NCHW,
+        BigDL.tag(), BigDL.numeric());
+    double fanOut = (double) kernel * kernel * out / groups;
+    c.setInitMethod(new RandomNormal(0, Math.sqrt(2.0 / fanOut)), zeros());
+    return c;
+  }
+
+  /**
+   * Batch norm with the reference's epsilon 1e-3 and decay 0.99. BigDL follows Torch: running = (1 -
+   * momentum) x running + momentum x batch, so TF's decay d is BigDL's momentum 1 - d.
+   */
+  static SpatialBatchNormalization<Float> batchNorm(int channels) {
+    return new SpatialBatchNormalization<>(channels, 1e-3, 1 - 0.99, true, null, null, null, null, NCHW,
+        BigDL.tag(), BigDL.numeric());
+  }
+
+  static SpatialAveragePooling<Float> globalAveragePool() {
+    return new SpatialAveragePooling<>(1, 1, 1, 1, 0, 0, true, false, true, true, NCHW, BigDL.tag(),
+        BigDL.numeric());
+  }
+
+  /** (N, C, 1, 1) to (N, C). */
+  static Reshape<Float> flatten(int channels) {
+    return new Reshape<>(new int[] {channels}, scala.Option.apply((Object) Boolean.TRUE), BigDL.tag(),
+        BigDL.numeric());
+  }
+
+  /** Inverted dropout: scaled by 1 / (1 - p) in training, identity at inference. */
+  static Dropout<Float> dropout(double rate) {
+    return new Dropout<>(rate, false, true, BigDL.tag(), BigDL.numeric());
+  }
+
+  /** The classifier: kernel uniform in +-1/sqrt(outputs), zero bias. */
+  static Linear<Float> dense(int in, int out, double weightDecay) {
+    Linear<Float> l = new Linear<>(in, out, true, l2(weightDecay), l2(weightDecay), null, null, null, null,
+        BigDL.tag(), BigDL.numeric());
+    double range = 1.0 / Math.sqrt(out);
+    l.setInitMethod(new RandomUniform(-range, range), zeros());
+    return l;
+  }
+
+  static CAddTable<Float, Float> add() {
+    return new CAddTable<>(false, BigDL.tag(), BigDL.tag(), BigDL.numeric(), BigDL.numeric());
+  }
+
+  private static Regularizer<Float> l2(double weightDecay) {
+    return weightDecay > 0 ? new L2Regularizer<>(weightDecay, BigDL.tag(), BigDL.numeric()) : null;
+  }
+
+  private static InitializationMethod zeros() {
+    return Zeros$.MODULE$;
+  }
+}

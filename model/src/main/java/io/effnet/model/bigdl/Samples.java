@@ -1,0 +1,22 @@
+package io.effnet.model.bigdl;
+
+import com.intel.analytics.bigdl.dataset.Sample;
+import com.intel.analytics.bigdl.dataset.Sample$;
+
+/** Builds BigDL training samples. */
+public final class Samples {
+  private Samples() {}
+
+  /**
+   * An image sample: {@code chw} laid out channels x height x width (not copied), label 0-based (BigDL's
+   * criteria count classes from 1; the shift happens here and nowhere else).
+   */
+  public static Sample<Float> image(float[] chw, int channels, int height, int width, int label) {
+    if (chw.length != channels * height * width) {
+      throw new IllegalArgumentException("image has " + chw.length + " values, expected " + channels + "x"
+          + height + "x" + width);
+    }
+    return Sample$.MODULE$.apply(BigDL.tensor(chw, channels, height, width),
+        BigDL.tensor(new float[] {label + 1f}, 1), BigDL.tag(), BigDL.numeric());
+  }
+}

@@ -1,0 +1,140 @@
+package io.effnet.model.bigdl.layers;
+
+import com.intel.analytics.bigdl.nn.abstractnn.TensorModule;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import com.intel.analytics.bigdl.utils.RandomGenerator;
+import com.intel.analytics.bigdl.utils.Shape;
+import io.effnet.model.bigdl.BigDL;
+import java.util.Random;
+
+/**
+ * Drop connect / stochastic depth on a residual branch, as the TF EfficientNet reference's {@code
+ * drop_connect}: in training each sample's whole branch output is kept with probability {@code p = 1 - rate}
+ * and scaled by {@code 1 / p}, or zeroed; a new mask is drawn on every forward and backward applies the same
+ * mask. In evaluation mode (or with rate 0) it is the identity.
+ *
+ * <p>Randomness: {@link #DropConnect(double)} draws from BigDL's thread-local {@code RandomGenerator.RNG()}
+ * like BigDL's own {@code Dropout} (seedable per thread with {@code BigDL.seed}), so the model replicas BigDL
+ * runs on separate threads draw independent masks. {@link #DropConnect(double, long)} owns a seeded {@code
+ * java.util.Random} for reproducibility; note that copies made by {@code cloneModule()} or Spark's
+ * serialisation then replay the same sequence.
+ *
+ * <p>The identity case copies instead of returning the input tensor itself: an aliased output would be
+ * emptied by {@code clearState()} and written into by the next training forward.
+ */
+public final class DropConnect extends TensorModule<Float> {
+  private static final long serialVersionUID = 1L;
+
+  private final double rate;
+  /** Null: draw from BigDL's thread-local generator. */
+  private final Random random;
+  /** Per sample of the last training forward: 0 (dropped) or 1 (kept); null when it was the identity. */
+  private boolean[] kept;
+
+  /** Drop connect with BigDL's thread-local random generator; {@code rate} in [0, 1). */
+  public DropConnect(double rate) {
+    this(rate, null);
+  }
+
+  /** Drop connect with its own generator seeded with {@code seed} (reproducible masks). */
+  public DropConnect(double rate, long seed) {
+    this(rate, new Random(seed));
+  }
+
+  private DropConnect(double rate, Random random) {
+    super(BigDL.tag(), BigDL.numeric());
+    if (!(rate >= 0 && rate < 1)) {
+      throw new IllegalArgumentException("drop connect rate must be in [0, 1), got " + rate);
+    }
+    this.rate = rate;
+    this.random = random;
+  }
+
+  /** The probability of dropping a sample's branch in training. */
+  public double rate() {
+    return rate;
+  }
+
+  /** Which samples the last training forward kept (a copy), or null if that forward was the identity. */
+  public boolean[] lastMask() {
+    return kept == null ? null : kept.clone();
+  }
+
+  @Override
+  public Tensor<Float> updateOutput(Tensor<Float> input) {
+    Tensor<Float> x = Dense.contiguous(input);
+    Tensor<Float> y = output().resizeAs(x);
+    if (!isTraining() || rate == 0) {
+      kept = null;
+      return y.copy(x);
+    }
+    if (x.dim() < 2) {
+      throw new IllegalArgumentException("DropConnect " + getName() + " drops whole samples: input must be"
+          + " (N, ...), got " + x.dim() + " dimension(s)");
+    }
+    int samples = x.size(1);
+    double keep = 1 - rate;
+    kept = new boolean[samples];
+    for (int n = 0; n < samples; n++) {
+      kept[n] = random != null ? random.nextDouble() < keep : RandomGenerator.RNG().bernoulli(keep);
+    }
+    scaleSamples(x, y, keep);
+    return y;
+  }
+
+  @Override
+  public Tensor<Float> updateGradInput(Tensor<Float> input, Tensor<Float> gradOutput) {
+    Tensor<Float> g = Dense.contiguous(gradOutput);
+    Tensor<Float> gi = gradInput().resizeAs(g);
+    if (kept == null) {
+      return gi.copy(g);
+    }
+    if (g.dim() < 1 || g.size(1) != kept.length) {
+      throw new IllegalStateException("DropConnect " + getName() + ": gradOutput has batch size "
+          + (g.dim() < 1 ? 0 : g.size(1)) + " but the last training forward saw " + kept.length);
+    }
+    scaleSamples(g, gi, 1 - rate);
+    return gi;
+  }
+
+  /** {@code to[n] = from[n] / keep} for kept samples, 0 for dropped ones; both contiguous, same size. */
+  private void scaleSamples(Tensor<Float> from, Tensor<Float> to, double keep) {
+    int total = from.nElement();
+    if (total == 0) {
+      return;
+    }
+    int perSample = total / kept.length;
+    float[] src = Dense.data(from);
+    float[] dst = Dense.data(to);
+    int so = Dense.offset(from);
+    int dOff = Dense.offset(to);
+    for (int n = 0; n < kept.length; n++) {
+      int base = n * perSample;
+      if (kept[n]) {
+        for (int j = 0; j < perSample; j++) {
+          dst[dOff + base + j] = (float) (src[so + base + j] / keep);
+        }
+      } else {
+        java.util.Arrays.fill(dst, dOff + base, dOff + base + perSample, 0f);
+      }
+    }
+  }
+
+  /** Element-wise: needed by BigDL's MKL-DNN {@code BlasWrapper} inside an IR graph. */
+  @Override
+  public Shape computeOutputShape(Shape inputShape) {
+    return Dense.sameShape(inputShape);
+  }
+
+  @Override
+  public DropConnect clearState() {
+    super.clearState();
+    kept = null;
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "DropConnect(rate=" + rate + ")[" + getName() + "]";
+  }
+}
