@@ -14,7 +14,6 @@ import com.intel.analytics.bigdl.optim.Trigger$;
 import com.intel.analytics.bigdl.optim.ValidationMethod;
 import com.intel.analytics.bigdl.optim.ValidationResult;
 import com.intel.analytics.bigdl.visualization.TrainSummary;
-import com.intel.analytics.bigdl.visualization.ValidationSummary;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.rdd.RDD;
@@ -29,7 +28,9 @@ import scala.Tuple3;
 public final class DistributedTrainer {
   private final EfficientNet model;
   private final Optimizer<Float, ?> optimizer;
-  private final TrainSummary trainSummary;
+  private final String summaryDir;
+  private final String runName;
+  private TrainSummary trainSummary;
   private final int globalBatch;
   private int epochsDone;
 
@@ -49,13 +50,8 @@ public final class DistributedTrainer {
     // Keep momentum buffers on the executors between the per-epoch optimize() calls.
     ((com.intel.analytics.bigdl.optim.DistriOptimizer<Float>) (Optimizer) optimizer).reserveOptim(true);
     this.globalBatch = globalBatch;
-    if (summaryDir != null) {
-      this.trainSummary = new TrainSummary(summaryDir, runName);
-      optimizer.setTrainSummary(trainSummary);
-      optimizer.setValidationSummary(new ValidationSummary(summaryDir, runName));
-    } else {
-      this.trainSummary = null;
-    }
+    this.summaryDir = summaryDir;
+    this.runName = runName;
   }
 
   private static OptimMethod<Float> optimMethod(OptimizerSettings s) {
@@ -75,8 +71,26 @@ public final class DistributedTrainer {
       ((Optimizer) optimizer).setTrainData(epochData, globalBatch, null, null);
     }
     epochsDone++;
+    if (summaryDir != null) {
+      // One event file per epoch, closed after it: BigDL reads scalars back only from complete files.
+      trainSummary = new TrainSummary(summaryDir, runName);
+      optimizer.setTrainSummary(trainSummary);
+    }
     optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epochsDone + 1));
+    long started = System.currentTimeMillis();
     optimizer.optimize();
+    if (trainSummary != null) {
+      trainSummary.close();
+      // Event files are named by the second they were opened in; keep the next epoch's name distinct.
+      long wait = 1001 - (System.currentTimeMillis() - started);
+      if (wait > 0) {
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
   }
 
   /** Releases the cached training data and model replicas on the executors. */
@@ -88,7 +102,7 @@ public final class DistributedTrainer {
     return epochsDone;
   }
 
-  /** Training loss per iteration so far, as BigDL recorded it: {iteration, loss} pairs. */
+  /** Training loss per iteration of the finished epochs, as BigDL recorded it: {iteration, loss} pairs. */
   public List<double[]> lossHistory() {
     List<double[]> out = new ArrayList<>();
     if (trainSummary == null) {
@@ -97,25 +111,30 @@ public final class DistributedTrainer {
     for (Tuple3<Object, Object, Object> t : trainSummary.readScalar("Loss")) {
       out.add(new double[] {((Number) t._1()).doubleValue(), ((Number) t._2()).doubleValue()});
     }
+    out.sort((a, b) -> Double.compare(a[0], b[0]));
     return out;
   }
 
-  /** Top-1, top-5 and cross-entropy of a model on labelled samples, computed on the executors. */
+  /**
+   * Top-1, top-5 and cross-entropy of a model on labelled samples, computed on the executors. With fewer
+   * than 5 classes every label is in the top 5, so top-5 is 1 by definition (BigDL's Top5Accuracy refuses
+   * such outputs).
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static Metrics evaluate(EfficientNet model, RDD<Sample<Float>> data, int batchSize) {
-    ValidationMethod[] methods = {
-        new Top1Accuracy<>(BigDL.tag(), BigDL.numeric()),
-        new Top5Accuracy<>(BigDL.tag(), BigDL.numeric()),
-        new Loss<>((AbstractCriterion) new CrossEntropyCriterion<>(null, true, BigDL.tag(), BigDL.numeric()),
-            BigDL.tag(), BigDL.numeric())};
+    boolean top5 = model.spec().numClasses() >= 5;
+    List<ValidationMethod> methods = new ArrayList<>();
+    methods.add(new Top1Accuracy<>(BigDL.tag(), BigDL.numeric()));
+    methods.add(new Loss<>((AbstractCriterion) new CrossEntropyCriterion<>(null, true, BigDL.tag(), BigDL.numeric()),
+        BigDL.tag(), BigDL.numeric()));
+    if (top5) {
+      methods.add(new Top5Accuracy<>(BigDL.tag(), BigDL.numeric()));
+    }
     model.module().evaluate();
-    Tuple2<ValidationResult, ValidationMethod<Float>>[] results =
-        model.module().evaluate(data, methods, scala.Option.apply((Object) batchSize));
-    double top1 = value(results[0]._1());
-    double top5 = value(results[1]._1());
-    double loss = value(results[2]._1());
+    Tuple2<ValidationResult, ValidationMethod<Float>>[] results = model.module().evaluate(data,
+        methods.toArray(new ValidationMethod[0]), scala.Option.apply((Object) batchSize));
     long count = ((Number) results[0]._1().result()._2()).longValue();
-    return new Metrics(top1, top5, loss, count);
+    return new Metrics(value(results[0]._1()), top5 ? value(results[2]._1()) : 1.0, value(results[1]._1()), count);
   }
 
   private static double value(ValidationResult r) {

@@ -135,7 +135,7 @@ public final class EfficientNet {
     byte[] specBytes = new byte[in.readInt()];
     in.readFully(specBytes);
     NetworkSpec spec = parseSpec(new String(specBytes, StandardCharsets.UTF_8));
-    EfficientNet model = EfficientNetBuilder.build(spec, 0);
+    EfficientNet model = EfficientNetBuilder.build(spec);
     Map<String, Tensor<Float>> targets = model.namedTensors();
     int count = in.readInt();
     List<String> seen = new ArrayList<>();

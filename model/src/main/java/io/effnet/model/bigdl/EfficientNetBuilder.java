@@ -18,31 +18,47 @@ import io.effnet.model.bigdl.layers.Swish;
  * ({@code stem_conv}, {@code block2a_expand_conv}, {@code top_bn}, {@code predictions}).
  */
 public final class EfficientNetBuilder {
-  private final double weightDecay;
+  /** The reference's batch-norm decay (TF convention). */
+  public static final double DEFAULT_BN_DECAY = 0.99;
 
-  private EfficientNetBuilder(double weightDecay) {
+  private final double weightDecay;
+  private final double bnDecay;
+
+  private EfficientNetBuilder(double weightDecay, double bnDecay) {
     this.weightDecay = weightDecay;
+    this.bnDecay = bnDecay;
   }
 
-  /** The network with L2 weight decay on conv and dense weights only (never on batch norm). */
-  public static EfficientNet build(NetworkSpec spec, double weightDecay) {
+  /** The network with the reference's batch-norm decay and no weight decay (inference, loading). */
+  public static EfficientNet build(NetworkSpec spec) {
+    return build(spec, 0, DEFAULT_BN_DECAY);
+  }
+
+  /**
+   * The network with L2 weight decay on conv and dense weights only (never on batch norm) and the given
+   * batch-norm decay (TF convention: running = decay x running + (1 - decay) x batch).
+   */
+  public static EfficientNet build(NetworkSpec spec, double weightDecay, double bnDecay) {
     if (weightDecay < 0) {
       throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
     }
-    return new EfficientNet(spec, new EfficientNetBuilder(weightDecay).graph(spec));
+    if (bnDecay < 0 || bnDecay >= 1) {
+      throw new IllegalArgumentException("batch-norm decay must be in [0, 1), got " + bnDecay);
+    }
+    return new EfficientNet(spec, new EfficientNetBuilder(weightDecay, bnDecay).graph(spec));
   }
 
   private Graph<Float> graph(NetworkSpec spec) {
     Node<AbstractModule<Activity, Activity, Float>> input = com.intel.analytics.bigdl.nn.Input$.MODULE$.apply("input", BigDL.tag(), BigDL.numeric());
     Node<AbstractModule<Activity, Activity, Float>> x = input;
     x = node("stem_conv", Layers.conv(3, spec.stemChannels(), 3, 2, 1, weightDecay), x);
-    x = node("stem_bn", Layers.batchNorm(spec.stemChannels()), x);
+    x = node("stem_bn", Layers.batchNorm(spec.stemChannels(), bnDecay), x);
     x = node("stem_activation", new Swish(), x);
     for (ResolvedBlock block : spec.blocks()) {
       x = mbConv(block, x);
     }
     x = node("top_conv", Layers.conv(spec.headInputChannels(), spec.headChannels(), 1, 1, 1, weightDecay), x);
-    x = node("top_bn", Layers.batchNorm(spec.headChannels()), x);
+    x = node("top_bn", Layers.batchNorm(spec.headChannels(), bnDecay), x);
     x = node("top_activation", new Swish(), x);
     x = node("avg_pool", Layers.globalAveragePool(), x);
     x = node("avg_pool_flatten", Layers.flatten(spec.headChannels()), x);
@@ -64,11 +80,11 @@ public final class EfficientNetBuilder {
     Node<AbstractModule<Activity, Activity, Float>> x = input;
     if (b.hasExpansion()) {
       x = node(n + "_expand_conv", Layers.conv(b.inChannels(), exp, 1, 1, 1, weightDecay), x);
-      x = node(n + "_expand_bn", Layers.batchNorm(exp), x);
+      x = node(n + "_expand_bn", Layers.batchNorm(exp, bnDecay), x);
       x = node(n + "_expand_activation", new Swish(), x);
     }
     x = node(n + "_dwconv", Layers.conv(exp, exp, b.kernel(), b.stride(), exp, weightDecay), x);
-    x = node(n + "_bn", Layers.batchNorm(exp), x);
+    x = node(n + "_bn", Layers.batchNorm(exp, bnDecay), x);
     x = node(n + "_activation", new Swish(), x);
     if (b.hasSqueezeExcitation()) {
       Node<AbstractModule<Activity, Activity, Float>> s = node(n + "_se_squeeze", Layers.globalAveragePool(), x);
@@ -79,7 +95,7 @@ public final class EfficientNetBuilder {
       x = node(n + "_se_excite", new ChannelScale(), x, s);
     }
     x = node(n + "_project_conv", Layers.conv(exp, b.outChannels(), 1, 1, 1, weightDecay), x);
-    x = node(n + "_project_bn", Layers.batchNorm(b.outChannels()), x);
+    x = node(n + "_project_bn", Layers.batchNorm(b.outChannels(), bnDecay), x);
     if (b.hasSkip()) {
       if (b.dropConnectRate() > 0) {
         x = node(n + "_drop", new DropConnect(b.dropConnectRate()), x);

@@ -51,11 +51,11 @@ final class Layers {
   }
 
   /**
-   * Batch norm with the reference's epsilon 1e-3 and decay 0.99. BigDL follows Torch: running = (1 -
-   * momentum) x running + momentum x batch, so TF's decay d is BigDL's momentum 1 - d.
+   * Batch norm with the reference's epsilon 1e-3 and a TF-convention decay (0.99 in the reference). BigDL
+   * follows Torch: running = (1 - momentum) x running + momentum x batch, so TF's decay d is momentum 1 - d.
    */
-  static SpatialBatchNormalization<Float> batchNorm(int channels) {
-    return new SpatialBatchNormalization<>(channels, 1e-3, 1 - 0.99, true, null, null, null, null, NCHW,
+  static SpatialBatchNormalization<Float> batchNorm(int channels, double decay) {
+    return new SpatialBatchNormalization<>(channels, 1e-3, 1 - decay, true, null, null, null, null, NCHW,
         BigDL.tag(), BigDL.numeric());
   }
 

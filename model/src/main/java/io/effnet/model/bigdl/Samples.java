@@ -19,4 +19,14 @@ public final class Samples {
     return Sample$.MODULE$.apply(BigDL.tensor(chw, channels, height, width),
         BigDL.tensor(new float[] {label + 1f}, 1), BigDL.tag(), BigDL.numeric());
   }
+
+  /** The feature tensor's shape (channels, height, width for an image sample). */
+  public static int[] featureShape(Sample<Float> sample) {
+    return sample.feature(BigDL.numeric()).size();
+  }
+
+  /** The 0-based class label of a sample built by {@link #image}. */
+  public static int label(Sample<Float> sample) {
+    return Math.round(sample.label(BigDL.numeric()).valueAt(1)) - 1;
+  }
 }

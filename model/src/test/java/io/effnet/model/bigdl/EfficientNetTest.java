@@ -30,7 +30,7 @@ class EfficientNetTest {
 
   @Test
   void b0HasTorchvisionsParameterCountAndKerasNames() {
-    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(Variant.published("b0"), 1000), 1e-5);
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(Variant.published("b0"), 1000), 1e-5, 0.99);
     assertEquals(5_288_548L, model.trainableParameterCount());
     Map<String, Tensor<Float>> named = model.namedTensors();
     assertArrayEquals(new int[] {1, 32, 3, 3, 3}, named.get("stem_conv/weight").size());
@@ -43,7 +43,7 @@ class EfficientNetTest {
 
   @Test
   void b0ForwardBackwardAt224GivesFiniteOutputsAndGradientsEverywhere() {
-    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(Variant.published("b0"), 1000), 0);
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(Variant.published("b0"), 1000));
     model.module().training();
     Tensor<Float> input = BigDL.tensor(randomBatch(2, 224, 1), 2, 3, 224, 224);
     Tensor<Float> out = (Tensor<Float>) model.module().forward(input);
@@ -72,7 +72,7 @@ class EfficientNetTest {
   @Test
   void saveLoadRoundTripGivesIdenticalOutputs() throws IOException {
     NetworkSpec spec = NetworkSpec.resolve(new Variant("tiny", 0.25, 0.34, 64, 0.2, 0.2), 7, 64);
-    EfficientNet model = EfficientNetBuilder.build(spec, 0);
+    EfficientNet model = EfficientNetBuilder.build(spec);
     // Move BN running statistics away from their initial values so the round trip covers them.
     model.module().training();
     model.module().forward(BigDL.tensor(randomBatch(4, 64, 2), 4, 3, 64, 64));

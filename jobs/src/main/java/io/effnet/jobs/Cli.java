@@ -1,0 +1,188 @@
+package io.effnet.jobs;
+
+import io.effnet.jobs.config.JobConfig;
+import io.effnet.jobs.spark.SparkBootstrap;
+import io.effnet.prep.PrepException;
+import java.io.File;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The application's entry point for spark-submit: {@code --class io.effnet.jobs.Cli app.jar <job> ...}.
+ * Exit codes: 0 success, 2 usage, 3 configuration, 4 input data, 5 job failed, 1 unexpected error.
+ */
+@Command(name = "effnet", mixinStandardHelpOptions = true, version = "effnet-spark 0.1.0",
+    description = "EfficientNet on Spark: prepare data, train, evaluate.",
+    subcommands = {Cli.Prep.class, Cli.Train.class, Cli.Evaluate.class, Cli.Summary.class, Quickstart.class})
+public final class Cli implements Callable<Integer> {
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.err);
+    return JobException.USAGE;
+  }
+
+  public static void main(String[] args) {
+    int code = execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs a command line and returns its exit code (used by tests and by main). */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new Cli());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      PrintStream err = System.err;
+      if (e instanceof JobException) {
+        err.println("error: " + e.getMessage());
+        return ((JobException) e).exitCode();
+      }
+      if (e instanceof PrepException) {
+        err.println("error: " + e.getMessage());
+        return JobException.DATA;
+      }
+      err.println("error: the job failed unexpectedly: " + e);
+      e.printStackTrace(err);
+      return 1;
+    });
+    cli.setParameterExceptionHandler((e, a) -> {
+      System.err.println("error: " + e.getMessage());
+      e.getCommandLine().usage(System.err);
+      return JobException.USAGE;
+    });
+    return cli.execute(args);
+  }
+
+  /** Options every job shares: the config file and overrides. */
+  abstract static class JobCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+        description = "HOCON file overriding conf/effnet.conf (the schema and defaults)")
+    File config;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+        description = "override one key, e.g. --set train.epochs=3 (repeatable; applied after --config)")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--print-config", description = "print the effective configuration and exit")
+    boolean printConfig;
+
+    abstract String name();
+
+    abstract void run(JobConfig config, Progress progress);
+
+    @Override
+    public Integer call() {
+      JobConfig effective = JobConfig.load(config, overrides);
+      if (printConfig) {
+        System.out.println(effective.render());
+        return 0;
+      }
+      Progress progress = Progress.to(System.err, name());
+      progress.line("effective configuration:\n" + effective.render());
+      run(effective, progress);
+      return 0;
+    }
+  }
+
+  @Command(name = "prep", mixinStandardHelpOptions = true,
+      description = "Decode, validate and resize an image folder tree (or manifest) into Parquet shards.")
+  static final class Prep extends JobCommand {
+    @Override
+    String name() {
+      return "prep";
+    }
+
+    @Override
+    void run(JobConfig config, Progress progress) {
+      io.effnet.prep.PrepSettings settings = PrepCommand.settings(config);
+      SparkSession spark = SparkBootstrap.plain("effnet-prep");
+      try {
+        Object report = io.effnet.prep.PrepJob.run(spark, settings);
+        progress.line("done: " + report);
+      } finally {
+        spark.stop();
+      }
+    }
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Train an EfficientNet on a prep dataset (BigDL DistriOptimizer, synchronous data-parallel).")
+  static final class Train extends JobCommand {
+    @Override
+    String name() {
+      return "train";
+    }
+
+    @Override
+    void run(JobConfig config, Progress progress) {
+      new TrainJob.Settings(config);
+      SparkSession spark = SparkBootstrap.withBigDL("effnet-train");
+      try {
+        TrainJob.run(spark, config, progress);
+      } finally {
+        spark.stop();
+      }
+    }
+  }
+
+  @Command(name = "evaluate", mixinStandardHelpOptions = true,
+      description = "Evaluate a trained model on a split of a prep dataset (top-1, top-5, loss).")
+  static final class Evaluate extends JobCommand {
+    @Override
+    String name() {
+      return "evaluate";
+    }
+
+    @Override
+    void run(JobConfig config, Progress progress) {
+      config.string("evaluate.model");
+      config.string("evaluate.data");
+      SparkSession spark = SparkBootstrap.withBigDL("effnet-evaluate");
+      try {
+        java.util.Map<String, Object> r = EvaluateJob.run(spark, config, progress);
+        System.out.printf(java.util.Locale.ROOT, "top1=%.4f top5=%.4f loss=%.4f images=%s%n", r.get("top1"),
+            r.get("top5"), r.get("loss"), r.get("count"));
+      } finally {
+        spark.stop();
+      }
+    }
+  }
+
+  @Command(name = "summary", mixinStandardHelpOptions = true,
+      description = "Print the EfficientNet family B0..B7 and the configured variant: resolution, width, depth,"
+          + " blocks, parameters, multiply-adds.")
+  static final class Summary extends JobCommand {
+    @Option(names = "--classes", defaultValue = "1000", description = "classifier size (default ${DEFAULT-VALUE})")
+    int classes;
+
+    @Option(names = "--no-family", description = "only the configured variant")
+    boolean noFamily;
+
+    @Override
+    String name() {
+      return "summary";
+    }
+
+    @Override
+    public Integer call() {
+      JobConfig effective = JobConfig.load(config, overrides);
+      if (classes < 1) {
+        throw JobException.config("--classes must be >= 1");
+      }
+      SummaryJob.print(System.out, effective, classes, !noFamily);
+      return 0;
+    }
+
+    @Override
+    void run(JobConfig config, Progress progress) {
+      SummaryJob.print(System.out, config, classes, !noFamily);
+    }
+  }
+}

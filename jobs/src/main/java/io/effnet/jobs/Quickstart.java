@@ -1,0 +1,110 @@
+package io.effnet.jobs;
+
+import io.effnet.jobs.config.JobConfig;
+import io.effnet.jobs.spark.SparkBootstrap;
+import io.effnet.prep.IdxImageTree;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The embedded default run: real Fashion-MNIST images (Debian's dataset-fashion-mnist) written as a PNG
+ * class-folder tree, then prep -> train -> evaluate on local Spark, printing the test accuracy.
+ */
+@Command(name = "quickstart", mixinStandardHelpOptions = true,
+    description = "Fashion-MNIST end to end on local Spark: image tree -> prep -> train -> evaluate.")
+final class Quickstart extends Cli.JobCommand {
+  static final String DATASET = "/usr/share/datasets/fashion-mnist";
+
+  @Option(names = "--work", defaultValue = "work/quickstart", description = "working folder (default ${DEFAULT-VALUE})")
+  File work;
+
+  @Option(names = "--train-per-class", defaultValue = "300",
+      description = "training images per class taken from Fashion-MNIST's 60k (default ${DEFAULT-VALUE})")
+  int trainPerClass;
+
+  @Option(names = "--test-per-class", defaultValue = "100",
+      description = "test images per class taken from Fashion-MNIST's 10k (default ${DEFAULT-VALUE})")
+  int testPerClass;
+
+  @Option(names = "--dataset", defaultValue = DATASET, description = "folder with the IDX files (default ${DEFAULT-VALUE})")
+  File dataset;
+
+  /** The quickstart profile; the user's --config and --set still apply on top. */
+  static List<String> profile(String work) {
+    return Arrays.asList(
+        "prep.resize-mode=exact", "prep.width=32", "prep.height=32", "prep.encoding=png",
+        "prep.validation-fraction=0.1",
+        "model.variant=b0", "model.input-size=32",
+        "train.epochs=3", "train.batch-size=32", "train.learning-rate=0.05", "train.bn-decay=0.9",
+        "train.output=\"" + work + "/run\"", "train.data=\"" + work + "/data\"",
+        "evaluate.model=\"" + work + "/run\"", "evaluate.data=\"" + work + "/test-data\"",
+        "evaluate.split=validation", "evaluate.output=\"" + work + "/run\"");
+  }
+
+  @Override
+  String name() {
+    return "quickstart";
+  }
+
+  @Override
+  public Integer call() {
+    String root = work.getAbsoluteFile().toURI().getPath().replaceAll("/$", "");
+    List<String> all = new ArrayList<>(profile(root));
+    all.addAll(overrides);
+    JobConfig base = JobConfig.load(config, all);
+    Progress progress = Progress.to(System.err, name());
+    progress.line("effective configuration:\n" + base.render());
+    run(base, progress);
+    return 0;
+  }
+
+  @Override
+  void run(JobConfig config, Progress progress) {
+    Path idx = dataset.toPath();
+    Path trainImages = idx.resolve("train-images-idx3-ubyte.gz");
+    if (!Files.isRegularFile(trainImages)) {
+      throw JobException.data("Fashion-MNIST not found under " + idx
+          + ": install Debian's package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)");
+    }
+    Path root = work.toPath().toAbsolutePath();
+    if (Files.exists(root.resolve("run")) || Files.exists(root.resolve("data"))) {
+      throw JobException.data(root + " holds an earlier quickstart: remove it or pass --work NEW_FOLDER");
+    }
+    progress.line("writing Fashion-MNIST PNG trees under " + root.resolve("images"));
+    IdxImageTree.write(trainImages, idx.resolve("train-labels-idx1-ubyte.gz"), root.resolve("images/train"),
+        trainPerClass);
+    IdxImageTree.write(idx.resolve("t10k-images-idx3-ubyte.gz"), idx.resolve("t10k-labels-idx1-ubyte.gz"),
+        root.resolve("images/test"), testPerClass);
+    JobConfig prepTrain = reconfigure(config, "prep.input=\"" + root.resolve("images/train") + "\"",
+        "prep.output=\"" + root.resolve("data") + "\"");
+    JobConfig prepTest = reconfigure(config, "prep.input=\"" + root.resolve("images/test") + "\"",
+        "prep.output=\"" + root.resolve("test-data") + "\"", "prep.validation-fraction=1.0");
+    SparkSession spark = SparkBootstrap.withBigDL("effnet-quickstart");
+    try {
+      progress.line("prep: " + io.effnet.prep.PrepJob.run(spark, PrepCommand.settings(prepTrain)));
+      progress.line("prep: " + io.effnet.prep.PrepJob.run(spark, PrepCommand.settings(prepTest)));
+      TrainJob.run(spark, config, progress);
+      Map<String, Object> eval = EvaluateJob.run(spark, config, progress);
+      System.out.printf(java.util.Locale.ROOT,
+          "Fashion-MNIST test accuracy (%s images): top-1 %.4f, top-5 %.4f%n", eval.get("count"), eval.get("top1"),
+          eval.get("top5"));
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private JobConfig reconfigure(JobConfig base, String... extra) {
+    List<String> all = new ArrayList<>(profile(work.getAbsoluteFile().toURI().getPath().replaceAll("/$", "")));
+    all.addAll(overrides);
+    all.addAll(Arrays.asList(extra));
+    return JobConfig.load(config, all);
+  }
+}

@@ -1,0 +1,234 @@
+package io.effnet.jobs;
+
+import com.intel.analytics.bigdl.dataset.Sample;
+import io.effnet.jobs.config.Check;
+import io.effnet.jobs.config.JobConfig;
+import io.effnet.jobs.config.ModelSettings;
+import io.effnet.jobs.input.ShardSource;
+import io.effnet.jobs.io.RunFiles;
+import io.effnet.model.arch.NetworkSpec;
+import io.effnet.model.bigdl.BigDL;
+import io.effnet.model.bigdl.DistributedTrainer;
+import io.effnet.model.bigdl.EfficientNet;
+import io.effnet.model.bigdl.EfficientNetBuilder;
+import io.effnet.model.bigdl.Engine;
+import io.effnet.model.bigdl.Metrics;
+import io.effnet.model.bigdl.OptimizerSettings;
+import io.effnet.prep.LabelIndex;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Trains an EfficientNet on a prep dataset with BigDL's synchronous data-parallel DistriOptimizer, validating
+ * after every epoch, and writes the model, its provenance and a metrics report to the run folder.
+ */
+public final class TrainJob {
+  /** The settings of a run, validated before any data is read. */
+  static final class Settings {
+    final String data;
+    final String output;
+    final int epochs;
+    final int batchSize;
+    final double learningRate;
+    final double momentum;
+    final double weightDecay;
+    final double bnDecay;
+    final long seed;
+    final boolean flip;
+    final long maxImages;
+    final ModelSettings model;
+    final double[] mean;
+    final double[] std;
+
+    Settings(JobConfig c) {
+      data = RunFiles.qualify(c.string("train.data"));
+      output = RunFiles.qualify(c.string("train.output"));
+      epochs = Check.positive(c, "train.epochs");
+      batchSize = Check.positive(c, "train.batch-size");
+      learningRate = c.number("train.learning-rate");
+      Check.that(learningRate > 0, "train.learning-rate", "must be > 0");
+      momentum = c.number("train.momentum");
+      Check.that(momentum >= 0 && momentum < 1, "train.momentum", "must be in [0, 1)");
+      weightDecay = c.number("train.weight-decay");
+      Check.that(weightDecay >= 0, "train.weight-decay", "must be >= 0");
+      bnDecay = c.number("train.bn-decay");
+      Check.that(bnDecay >= 0 && bnDecay < 1, "train.bn-decay", "must be in [0, 1)");
+      seed = c.longValue("train.seed");
+      flip = c.bool("train.flip");
+      maxImages = c.longValue("train.max-images");
+      Check.that(maxImages >= 0, "train.max-images", "must be >= 0");
+      model = ModelSettings.from(c);
+      mean = c.numbers("input.mean");
+      std = c.numbers("input.std");
+    }
+  }
+
+  private TrainJob() {}
+
+  /** Runs the job on an existing session (BigDL engine initialised); returns the report written. */
+  public static Map<String, Object> run(SparkSession spark, JobConfig config, Progress progress) {
+    long started = System.nanoTime();
+    Settings s = new Settings(config);
+    ShardSource source = new ShardSource(s.model.inputSize(), s.mean, s.std);
+    RunFiles files = new RunFiles(spark.sparkContext().hadoopConfiguration());
+
+    int nodes = Engine.nodeNumber();
+    int cores = Engine.coreNumber();
+    if (s.batchSize % (nodes * cores) != 0) {
+      throw JobException.config(String.format(Locale.ROOT,
+          "effnet.train.batch-size %d must be a multiple of the total cores BigDL trains on (%d nodes x %d cores"
+              + " = %d)", s.batchSize, nodes, cores, nodes * cores));
+    }
+    LabelIndex labels = ShardSource.labels(files, s.data);
+    Dataset<Row> trainRows = ShardSource.rows(spark, files, s.data, "train");
+    Dataset<Row> validationRows = ShardSource.rows(spark, files, s.data, "validation");
+    files.createFreshDir(s.output);
+    files.writeText(files.child(s.output, "effective-config.conf"), config.render());
+
+    if (s.maxImages > 0) {
+      trainRows = trainRows.limit((int) Math.min(Integer.MAX_VALUE, s.maxImages));
+    }
+    // Spread rows over every core BigDL uses so that decoding runs in parallel from the first epoch.
+    trainRows = trainRows.repartition(nodes * cores).persist(StorageLevel.MEMORY_AND_DISK());
+    long trainCount = trainRows.count();
+    long validationCount = validationRows.count();
+    if (trainCount == 0) {
+      throw JobException.data("the train split of " + s.data + " has no images");
+    }
+    if (trainCount < s.batchSize) {
+      throw JobException.config("effnet.train.batch-size " + s.batchSize + " is larger than the " + trainCount
+          + " training images");
+    }
+
+    NetworkSpec spec = s.model.resolve(labels.size());
+    BigDL.seed(s.seed);
+    EfficientNet model = EfficientNetBuilder.build(spec, s.weightDecay, s.bnDecay);
+    progress.line(String.format(Locale.ROOT,
+        "model %s: %d classes, input %dx%d, %d blocks, %,d parameters, %.3f GMACs; BigDL %s engine on %d node(s)"
+            + " x %d core(s); %d training / %d validation images",
+        spec.variant().name(), spec.numClasses(), spec.inputSize(), spec.inputSize(), spec.blocks().size(),
+        model.trainableParameterCount(), spec.multiplyAdds() / 1e9, Engine.engineType(), nodes, cores,
+        trainCount, validationCount));
+
+    JavaRDD<Sample<Float>> validation = source.evaluationSamples(validationRows).persist(
+        StorageLevel.MEMORY_AND_DISK());
+    DistributedTrainer trainer = new DistributedTrainer(model,
+        source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), s.batchSize,
+        new OptimizerSettings(s.learningRate, s.momentum), RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
+
+    List<Map<String, Object>> epochs = new ArrayList<>();
+    long trainingStarted = System.nanoTime();
+    for (int epoch = 1; epoch <= s.epochs; epoch++) {
+      long epochStarted = System.nanoTime();
+      int lossesBefore = trainer.lossHistory().size();
+      trainer.trainEpoch(epoch == 1 ? null : source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip).rdd());
+      double trainSeconds = (System.nanoTime() - epochStarted) / 1e9;
+      Metrics val = validationCount > 0 ? DistributedTrainer.evaluate(model, validation.rdd(), s.batchSize) : null;
+      double elapsed = (System.nanoTime() - trainingStarted) / 1e9;
+      double eta = elapsed / epoch * (s.epochs - epoch);
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("epoch", epoch);
+      e.put("train_seconds", trainSeconds);
+      e.put("images_per_second", trainCount / trainSeconds);
+      e.put("mean_loss", meanLoss(trainer.lossHistory(), lossesBefore));
+      if (val != null) {
+        e.put("validation", metricsMap(val));
+      }
+      epochs.add(e);
+      progress.line(String.format(Locale.ROOT,
+          "epoch %d/%d: loss %.4f, %.1f images/s, validation %s, elapsed %.0fs, ETA %.0fs",
+          epoch, s.epochs, (Double) e.get("mean_loss"), trainCount / trainSeconds,
+          val == null ? "n/a" : val.toString(), elapsed, eta));
+    }
+    List<double[]> losses = trainer.lossHistory();
+    trainer.close();
+
+    String modelUri = files.child(s.output, "model.effnet");
+    files.write(modelUri, model::write);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("status", "completed");
+    report.put("model", modelUri);
+    report.put("variant", spec.variant().name());
+    report.put("variant_coefficients", spec.variant().toString());
+    report.put("input_size", spec.inputSize());
+    report.put("classes", labels.names());
+    report.put("parameters", model.trainableParameterCount());
+    report.put("multiply_adds", spec.multiplyAdds());
+    report.put("data", s.data);
+    report.put("train_images", trainCount);
+    report.put("validation_images", validationCount);
+    report.put("engine", Engine.engineType());
+    report.put("nodes", nodes);
+    report.put("cores_per_node", cores);
+    report.put("global_batch", s.batchSize);
+    report.put("spark_master", spark.sparkContext().master());
+    report.put("executors", executorCount(spark));
+    report.put("epochs", epochs);
+    List<List<Double>> lossPairs = new ArrayList<>();
+    for (double[] l : losses) {
+      List<Double> pair = new ArrayList<>();
+      pair.add(l[0]);
+      pair.add(l[1]);
+      lossPairs.add(pair);
+    }
+    report.put("loss_by_iteration", lossPairs);
+    report.put("wall_seconds", (System.nanoTime() - started) / 1e9);
+    report.put("versions", Versions.all(spark.version()));
+    files.writeJson(files.child(s.output, "provenance.json"), provenance(config, s, spec, labels, report,
+        spark.version()));
+    files.writeJson(files.child(s.output, "train-report.json"), report);
+    files.writeText(files.child(s.output, "labels.json"), labels.toJson());
+    progress.line("model written to " + modelUri);
+    trainRows.unpersist();
+    validation.unpersist();
+    return report;
+  }
+
+  private static Map<String, Object> provenance(JobConfig config, Settings s, NetworkSpec spec, LabelIndex labels,
+      Map<String, Object> report, String sparkVersion) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("model_file", "model.effnet");
+    p.put("variant", spec.variant().toString());
+    p.put("classes", labels.names());
+    p.put("data", s.data);
+    p.put("train_images", report.get("train_images"));
+    p.put("validation_images", report.get("validation_images"));
+    p.put("effective_config", config.renderJson());
+    p.put("versions", Versions.all(sparkVersion));
+    return p;
+  }
+
+  /** Mean training loss of the iterations recorded after the first {@code from}. */
+  static double meanLoss(List<double[]> history, int from) {
+    double sum = 0;
+    int n = 0;
+    for (int i = from; i < history.size(); i++) {
+      sum += history.get(i)[1];
+      n++;
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
+
+  static Map<String, Object> metricsMap(Metrics m) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("top1", m.top1());
+    v.put("top5", m.top5());
+    v.put("loss", m.loss());
+    v.put("count", m.count());
+    return v;
+  }
+
+  /** Executors registered with the driver (the driver itself excluded unless running locally). */
+  static int executorCount(SparkSession spark) {
+    int all = spark.sparkContext().getExecutorMemoryStatus().size();
+    return spark.sparkContext().isLocal() ? all : Math.max(0, all - 1);
+  }
+}

@@ -1,0 +1,115 @@
+package io.effnet.jobs.input;
+
+import com.intel.analytics.bigdl.dataset.Sample;
+import io.effnet.jobs.JobException;
+import io.effnet.jobs.io.RunFiles;
+import io.effnet.model.bigdl.Samples;
+import io.effnet.prep.DecodedImage;
+import io.effnet.prep.ImageCodec;
+import io.effnet.prep.LabelIndex;
+import io.effnet.prep.ShardSchema;
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The training input pipeline: a data-prep dataset's Parquet shards, decoded on the executors into BigDL
+ * samples. Training samples get a fresh random-resized-crop and flip per epoch; evaluation samples get the
+ * reference's center crop. Normalisation is per channel.
+ */
+public final class ShardSource implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int inputSize;
+  private final double[] mean;
+  private final double[] std;
+
+  public ShardSource(int inputSize, double[] mean, double[] std) {
+    if (mean.length != 3 || std.length != 3) {
+      throw JobException.config("effnet.input.mean and effnet.input.std must have 3 values (R, G, B)");
+    }
+    for (double s : std) {
+      if (!(s > 0)) {
+        throw JobException.config("effnet.input.std values must be > 0");
+      }
+    }
+    this.inputSize = inputSize;
+    this.mean = mean.clone();
+    this.std = std.clone();
+  }
+
+  /** The dataset's label index ({@code labels.json} beside the shards). */
+  public static LabelIndex labels(RunFiles files, String dataDir) {
+    String uri = files.child(dataDir, "labels.json");
+    if (!files.exists(uri)) {
+      throw JobException.data("no labels.json in " + dataDir + ": is it a dataset written by the prep job?");
+    }
+    return LabelIndex.read(uri, files.hadoop());
+  }
+
+  /** One split's rows: {@code split} is "train", "validation" or a folder of shards. */
+  public static Dataset<Row> rows(SparkSession spark, RunFiles files, String dataDir, String split) {
+    String dir = split.equals("train") || split.equals("validation") ? files.child(dataDir, split) : split;
+    if (!files.exists(dir)) {
+      throw JobException.data("no shards at " + dir + ": expected the " + split + " split of a prep dataset");
+    }
+    Dataset<Row> rows = spark.read().parquet(dir);
+    for (String column : new String[] {ShardSchema.IMAGE, ShardSchema.LABEL}) {
+      if (!java.util.Arrays.asList(rows.columns()).contains(column)) {
+        throw JobException.data("shards at " + dir + " have no '" + column + "' column: not a prep dataset");
+      }
+    }
+    return rows.select(ShardSchema.IMAGE, ShardSchema.LABEL);
+  }
+
+  /** Training samples for one epoch: random crops and flips seeded by (seed, epoch, partition). */
+  public JavaRDD<Sample<Float>> trainingSamples(Dataset<Row> rows, long seed, int epoch, boolean flip) {
+    final ShardSource self = this;
+    return rows.javaRDD().mapPartitionsWithIndex((partition, it) -> {
+      Random random = new Random(seed * 1_000_003L + epoch * 10_007L + partition);
+      // Lazy: a partition's decoded samples never sit in memory all at once.
+      return new Iterator<Sample<Float>>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Sample<Float> next() {
+          return self.trainingSample(it.next(), random, flip);
+        }
+      };
+    }, true);
+  }
+
+  /** Evaluation samples: the center crop, deterministic. */
+  public JavaRDD<Sample<Float>> evaluationSamples(Dataset<Row> rows) {
+    final ShardSource self = this;
+    return rows.javaRDD().map(self::evaluationSample);
+  }
+
+  Sample<Float> trainingSample(Row row, Random random, boolean flip) {
+    DecodedImage img = decode(row);
+    ImageTransforms.Window w = ImageTransforms.randomResizedCrop(img.width(), img.height(), inputSize, random);
+    float[] chw = ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize,
+        flip && random.nextBoolean(), mean, std);
+    return Samples.image(chw, 3, inputSize, inputSize, row.getInt(1));
+  }
+
+  Sample<Float> evaluationSample(Row row) {
+    DecodedImage img = decode(row);
+    ImageTransforms.Window w = ImageTransforms.centerCrop(img.width(), img.height(), inputSize);
+    float[] chw = ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize,
+        false, mean, std);
+    return Samples.image(chw, 3, inputSize, inputSize, row.getInt(1));
+  }
+
+  private static DecodedImage decode(Row row) {
+    return ImageCodec.decode((byte[]) row.get(0));
+  }
+
+}

@@ -1,0 +1,157 @@
+package io.effnet.jobs.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.effnet.jobs.JobException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Reads and writes a job's files on any Hadoop file system (local, hdfs://, s3a://). Every file is
+ * written to a temporary name and renamed, so a reader never sees half a model or half a report.
+ */
+public final class RunFiles {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Configuration hadoop;
+
+  public RunFiles(Configuration hadoop) {
+    this.hadoop = hadoop;
+  }
+
+  public Configuration hadoop() {
+    return hadoop;
+  }
+
+  public FileSystem fs(String uri) {
+    try {
+      return new Path(uri).getFileSystem(hadoop);
+    } catch (IOException e) {
+      throw JobException.data("cannot reach file system of " + uri + ": " + e.getMessage());
+    }
+  }
+
+  public boolean exists(String uri) {
+    try {
+      return fs(uri).exists(new Path(uri));
+    } catch (IOException e) {
+      throw JobException.data("cannot check " + uri + ": " + e.getMessage());
+    }
+  }
+
+  public String child(String dir, String name) {
+    return new Path(dir, name).toString();
+  }
+
+  /** Creates a run folder, refusing to mix a new run into an old one. */
+  public void createFreshDir(String uri) {
+    try {
+      FileSystem fs = fs(uri);
+      Path p = new Path(uri);
+      if (fs.exists(p)) {
+        FileStatusCheck.requireEmptyDir(fs, p);
+      } else if (!fs.mkdirs(p)) {
+        throw JobException.data("cannot create output folder " + uri);
+      }
+    } catch (IOException e) {
+      throw JobException.data("cannot create output folder " + uri + ": " + e.getMessage());
+    }
+  }
+
+  public interface Writer {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** Writes a file atomically (temporary name, then rename). */
+  public void write(String uri, Writer writer) {
+    Path target = new Path(uri);
+    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+    try {
+      FileSystem fs = fs(uri);
+      try (OutputStream out = fs.create(tmp, true)) {
+        writer.write(out);
+      }
+      if (fs.exists(target)) {
+        fs.delete(target, false);
+      }
+      if (!fs.rename(tmp, target)) {
+        throw new IOException("rename to " + target + " failed");
+      }
+    } catch (IOException e) {
+      throw new JobException(JobException.FAILED, "cannot write " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void writeText(String uri, String text) {
+    write(uri, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public void writeJson(String uri, Object value) {
+    write(uri, out -> JSON.writeValue(new NonClosingStream(out), value));
+  }
+
+  public interface Reader<T> {
+    T read(InputStream in) throws IOException;
+  }
+
+  public <T> T read(String uri, Reader<T> reader) {
+    try (InputStream in = fs(uri).open(new Path(uri))) {
+      return reader.read(in);
+    } catch (java.io.FileNotFoundException e) {
+      throw JobException.data(uri + " does not exist");
+    } catch (IOException e) {
+      throw JobException.data("cannot read " + uri + ": " + e.getMessage());
+    }
+  }
+
+  public static ObjectMapper json() {
+    return JSON;
+  }
+
+  /** Resolves a bare local path to an absolute file: URI so Spark and Hadoop agree on it. */
+  public static String qualify(String uri) {
+    URI u = URI.create(uri.replace(" ", "%20"));
+    if (u.getScheme() == null) {
+      return new java.io.File(uri).getAbsoluteFile().toURI().toString();
+    }
+    return uri;
+  }
+
+  /**
+   * The form BigDL's TensorBoard writer accepts: a plain path for local files (it opens anything not
+   * starting with hdfs: or s3 as a java.io.File), the URI otherwise.
+   */
+  public static String forBigDL(String uri) {
+    return uri.startsWith("file:") ? new Path(uri).toUri().getPath() : uri;
+  }
+
+  private static final class NonClosingStream extends java.io.FilterOutputStream {
+    NonClosingStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
+  }
+
+  private static final class FileStatusCheck {
+    static void requireEmptyDir(FileSystem fs, Path p) throws IOException {
+      if (!fs.getFileStatus(p).isDirectory() || fs.listStatus(p).length > 0) {
+        throw JobException.data("output " + p + " already exists and is not empty: choose a new folder");
+      }
+    }
+  }
+}

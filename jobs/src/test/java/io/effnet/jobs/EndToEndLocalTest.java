@@ -1,0 +1,108 @@
+package io.effnet.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.intel.analytics.bigdl.dataset.Sample;
+import io.effnet.jobs.input.ShardSource;
+import io.effnet.jobs.io.RunFiles;
+import io.effnet.model.bigdl.Samples;
+import io.effnet.prep.LabelIndex;
+import java.io.File;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The walking skeleton on local Spark, through the real command line: a tree of JPEG and PNG files written
+ * here -> prep -> train a few epochs -> evaluate.
+ */
+class EndToEndLocalTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  File tmp;
+
+  @Test
+  void prepTrainEvaluate() throws Exception {
+    File images = new File(tmp, "images");
+    int written = TestImages.writeTree(images, 24, 36, 7);
+    File data = new File(tmp, "data");
+    File run = new File(tmp, "run");
+
+    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
+        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=40",
+        "--set", "prep.height=40", "--set", "prep.validation-fraction=0.25", "--set", "prep.rows-per-shard=20"));
+
+    LabelIndex labels = LabelIndex.read(new File(data, "labels.json").toURI().toString(), new Configuration());
+    assertEquals(Arrays.asList(TestImages.CLASSES), labels.names());
+    SparkSession spark = io.effnet.jobs.spark.SparkBootstrap.withBigDL("e2e-check");
+    long trainRows;
+    long validationRows;
+    try {
+      RunFiles files = new RunFiles(spark.sparkContext().hadoopConfiguration());
+      String dataUri = data.toURI().toString();
+      trainRows = ShardSource.rows(spark, files, dataUri, "train").count();
+      validationRows = ShardSource.rows(spark, files, dataUri, "validation").count();
+      assertEquals(written, trainRows + validationRows);
+      assertTrue(validationRows > 0 && trainRows > validationRows);
+      List<Sample<Float>> samples = new ShardSource(32, new double[] {127, 127, 127}, new double[] {64, 64, 64})
+          .evaluationSamples(ShardSource.rows(spark, files, dataUri, "validation")).take(2);
+      assertArrayEquals(new int[] {3, 32, 32}, Samples.featureShape(samples.get(0)));
+      int label = Samples.label(samples.get(0));
+      assertTrue(label >= 0 && label < TestImages.CLASSES.length);
+    } finally {
+      spark.stop();
+    }
+
+    assertEquals(0, Cli.execute("train", "--set", "train.data=\"" + data + "\"",
+        "--set", "train.output=\"" + run + "\"", "--set", "train.epochs=4", "--set", "train.batch-size=8",
+        "--set", "train.learning-rate=0.05", "--set", "train.bn-decay=0.9", "--set", "model.variant=custom", "--set", "model.width=0.25",
+        "--set", "model.depth=0.34", "--set", "model.resolution=32", "--set", "model.input-size=32"));
+    JsonNode report = JSON.readTree(new File(run, "train-report.json"));
+    assertEquals("completed", report.get("status").asText());
+    assertEquals(1, report.get("nodes").asInt());
+    assertEquals(4, report.get("epochs").size());
+    assertEquals(trainRows, report.get("train_images").asLong());
+    JsonNode losses = report.get("loss_by_iteration");
+    assertTrue(losses.size() >= 8, "loss history " + losses);
+    double first = mean(losses, 0, 3);
+    double last = mean(losses, losses.size() - 3, losses.size());
+    assertTrue(last < first, "loss went from " + first + " to " + last);
+    assertTrue(new File(run, "model.effnet").isFile());
+    assertTrue(new File(run, "provenance.json").isFile());
+    assertTrue(new File(run, "tensorboard").isDirectory());
+
+    assertEquals(0, Cli.execute("evaluate", "--set", "evaluate.model=\"" + run + "\"",
+        "--set", "evaluate.data=\"" + data + "\"", "--set", "evaluate.output=\"" + run + "\""));
+    JsonNode eval = JSON.readTree(new File(run, "evaluation.json"));
+    assertEquals(validationRows, eval.get("count").asLong());
+    double top1 = eval.get("top1").asDouble();
+    assertTrue(top1 >= 0 && top1 <= 1);
+    assertEquals(1.0, eval.get("top5").asDouble(), 1e-9); // 3 classes: the top 5 always hold the label
+  }
+
+  @Test
+  void badConfigurationFailsBeforeTouchingData() {
+    assertEquals(JobException.CONFIG, Cli.execute("train", "--set", "train.no-such-key=1"));
+    assertEquals(JobException.CONFIG, Cli.execute("train", "--set", "train.data=/nope", "--set",
+        "train.output=" + new File(tmp, "r"), "--set", "train.epochs=0"));
+    assertEquals(JobException.DATA, Cli.execute("evaluate", "--set", "evaluate.model=" + new File(tmp, "none"),
+        "--set", "evaluate.data=" + new File(tmp, "none")));
+    assertEquals(JobException.USAGE, Cli.execute("no-such-job"));
+  }
+
+  private static double mean(JsonNode losses, int from, int to) {
+    double s = 0;
+    for (int i = from; i < to; i++) {
+      s += losses.get(i).get(1).asDouble();
+    }
+    return s / (to - from);
+  }
+}
