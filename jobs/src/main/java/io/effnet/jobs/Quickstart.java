@@ -46,7 +46,8 @@ final class Quickstart extends Cli.JobCommand {
         "train.epochs=3", "train.batch-size=32", "train.learning-rate=0.05", "train.bn-decay=0.9",
         "train.output=\"" + work + "/run\"", "train.data=\"" + work + "/data\"",
         "evaluate.model=\"" + work + "/run\"", "evaluate.data=\"" + work + "/test-data\"",
-        "evaluate.split=validation", "evaluate.output=\"" + work + "/run\"");
+        // The test images are prepared as a dataset of their own with no validation share: all in "train".
+        "evaluate.split=train", "evaluate.output=\"" + work + "/run\"");
   }
 
   @Override
@@ -86,7 +87,7 @@ final class Quickstart extends Cli.JobCommand {
     JobConfig prepTrain = reconfigure(config, "prep.input=\"" + root.resolve("images/train") + "\"",
         "prep.output=\"" + root.resolve("data") + "\"");
     JobConfig prepTest = reconfigure(config, "prep.input=\"" + root.resolve("images/test") + "\"",
-        "prep.output=\"" + root.resolve("test-data") + "\"", "prep.validation-fraction=1.0");
+        "prep.output=\"" + root.resolve("test-data") + "\"", "prep.validation-fraction=0");
     SparkSession spark = SparkBootstrap.withBigDL("effnet-quickstart");
     try {
       progress.line("prep: " + io.effnet.prep.PrepJob.run(spark, PrepCommand.settings(prepTrain)));

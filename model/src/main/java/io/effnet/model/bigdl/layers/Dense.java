@@ -1,5 +1,6 @@
 package io.effnet.model.bigdl.layers;
 
+import com.intel.analytics.bigdl.mkl.MKL;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Shape;
 
@@ -24,6 +25,36 @@ final class Dense {
   /** Index of the tensor's first element in {@link #data} (BigDL's storage offset is 1-based). */
   static int offset(Tensor<Float> t) {
     return t.storageOffset() - 1;
+  }
+
+  /**
+   * Elements per block of the multi-pass element-wise loops: 32 KB of floats, so a block stays in the L1/L2
+   * cache between passes, and one native call covers enough elements to amortise its cost.
+   */
+  static final int BLOCK = 8192;
+
+  /**
+   * {@code a[from + i] = exp(-a[from + i])} for {@code i < n}, in place. MKL's vectorised exp (the one BigDL's
+   * own tensors use) is several times faster than {@code Math.exp} per element; {@code Math.exp} when BigDL's
+   * MKL library is not loaded. Overflow gives +inf, which callers turn into exact 0 or 1.
+   */
+  static void expOfNegated(float[] a, int from, int n) {
+    expOfNegated(a, from, n, MKL.isMKLLoaded());
+  }
+
+  /** {@link #expOfNegated(float[], int, int)} with the implementation chosen (both are tested). */
+  static void expOfNegated(float[] a, int from, int n, boolean useMkl) {
+    int end = from + n;
+    for (int i = from; i < end; i++) {
+      a[i] = -a[i];
+    }
+    if (useMkl) {
+      MKL.vsExp(n, a, from, a, from);
+    } else {
+      for (int i = from; i < end; i++) {
+        a[i] = (float) Math.exp(a[i]);
+      }
+    }
   }
 
   /** For element-wise layers: the output shape is the input shape. */

@@ -28,7 +28,7 @@ public final class DropConnect extends TensorModule<Float> {
   private final double rate;
   /** Null: draw from BigDL's thread-local generator. */
   private final Random random;
-  /** Per sample of the last training forward: 0 (dropped) or 1 (kept); null when it was the identity. */
+  /** Per sample of the last training forward, true if kept; null when that forward was the identity. */
   private boolean[] kept;
 
   /** Drop connect with BigDL's thread-local random generator; {@code rate} in [0, 1). */
@@ -104,6 +104,8 @@ public final class DropConnect extends TensorModule<Float> {
       return;
     }
     int perSample = total / kept.length;
+    // x / keep in single precision, as the reference's inputs / keep_prob.
+    float keepProbability = (float) keep;
     float[] src = Dense.data(from);
     float[] dst = Dense.data(to);
     int so = Dense.offset(from);
@@ -112,7 +114,7 @@ public final class DropConnect extends TensorModule<Float> {
       int base = n * perSample;
       if (kept[n]) {
         for (int j = 0; j < perSample; j++) {
-          dst[dOff + base + j] = (float) (src[so + base + j] / keep);
+          dst[dOff + base + j] = src[so + base + j] / keepProbability;
         }
       } else {
         java.util.Arrays.fill(dst, dOff + base, dOff + base + perSample, 0f);

@@ -32,10 +32,14 @@ public final class Swish extends TensorModule<Float> {
     float[] ys = Dense.data(y);
     int xo = Dense.offset(x);
     int yo = Dense.offset(y);
-    for (int i = 0; i < n; i++) {
-      double v = xs[xo + i];
-      // x / (1 + e^-x): for very negative x, e^-x overflows to +inf and the result is -0, never NaN.
-      ys[yo + i] = (float) (v / (1.0 + Math.exp(-v)));
+    for (int start = 0; start < n; start += Dense.BLOCK) {
+      int len = Math.min(Dense.BLOCK, n - start);
+      System.arraycopy(xs, xo + start, ys, yo + start, len);
+      Dense.expOfNegated(ys, yo + start, len);
+      for (int i = start; i < start + len; i++) {
+        // x / (1 + e^-x): for very negative x, e^-x is +inf and the result -0, never NaN.
+        ys[yo + i] = xs[xo + i] / (1f + ys[yo + i]);
+      }
     }
     return y;
   }
@@ -59,11 +63,16 @@ public final class Swish extends TensorModule<Float> {
     int xo = Dense.offset(x);
     int go = Dense.offset(g);
     int io = Dense.offset(gi);
-    for (int i = 0; i < n; i++) {
-      double v = xs[xo + i];
-      double s = 1.0 / (1.0 + Math.exp(-v));
-      // d(x s)/dx = s + x s (1 - s) = s (1 + x (1 - s)); s = 0 or 1 at the extremes keeps it finite.
-      is[io + i] = (float) (gs[go + i] * s * (1.0 + v * (1.0 - s)));
+    for (int start = 0; start < n; start += Dense.BLOCK) {
+      int len = Math.min(Dense.BLOCK, n - start);
+      System.arraycopy(xs, xo + start, is, io + start, len);
+      Dense.expOfNegated(is, io + start, len);
+      for (int i = start; i < start + len; i++) {
+        float s = 1f / (1f + is[io + i]);
+        float v = xs[xo + i];
+        // d(x s)/dx = s + x s (1 - s) = s (1 + x (1 - s)); s = 0 or 1 at the extremes keeps it finite.
+        is[io + i] = gs[go + i] * s * (1f + v * (1f - s));
+      }
     }
     return gi;
   }
