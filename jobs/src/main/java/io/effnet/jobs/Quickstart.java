@@ -76,9 +76,7 @@ final class Quickstart extends Cli.JobCommand {
           + ": install Debian's package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)");
     }
     Path root = work.toPath().toAbsolutePath();
-    if (Files.exists(root.resolve("run")) || Files.exists(root.resolve("data"))) {
-      throw JobException.data(root + " holds an earlier quickstart: remove it or pass --work NEW_FOLDER");
-    }
+    prepareWorkFolder(root);
     progress.line("writing Fashion-MNIST PNG trees under " + root.resolve("images"));
     IdxImageTree.write(trainImages, idx.resolve("train-labels-idx1-ubyte.gz"), root.resolve("images/train"),
         trainPerClass);
@@ -99,6 +97,43 @@ final class Quickstart extends Cli.JobCommand {
           eval.get("top5"));
     } finally {
       spark.stop();
+    }
+  }
+
+  /** Reuses a folder an earlier quickstart made (its marker file says so); refuses any other non-empty one. */
+  private static void prepareWorkFolder(Path root) {
+    Path marker = root.resolve(".effnet-quickstart");
+    try {
+      if (Files.isDirectory(root) && !Files.exists(marker)) {
+        try (java.util.stream.Stream<Path> entries = Files.list(root)) {
+          if (entries.findAny().isPresent()) {
+            throw JobException.data(root + " is not empty and was not made by quickstart: pass --work NEW_FOLDER");
+          }
+        }
+      }
+      for (String part : new String[] {"images", "data", "test-data", "run"}) {
+        deleteTree(root.resolve(part));
+      }
+      Files.createDirectories(root);
+      if (!Files.exists(marker)) {
+        Files.createFile(marker);
+      }
+    } catch (java.io.IOException e) {
+      throw JobException.data("cannot prepare the work folder " + root + ": " + e.getMessage());
+    }
+  }
+
+  private static void deleteTree(Path p) throws java.io.IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+      java.util.List<Path> all = new ArrayList<>();
+      walk.forEach(all::add);
+      java.util.Collections.reverse(all);
+      for (Path x : all) {
+        Files.delete(x);
+      }
     }
   }
 
