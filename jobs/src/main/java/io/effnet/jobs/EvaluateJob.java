@@ -42,8 +42,7 @@ public final class EvaluateJob {
       throw JobException.data("the model has " + model.spec().numClasses() + " classes but " + data + " has "
           + dataLabels.size());
     }
-    ShardSource source = new ShardSource(model.spec().inputSize(), config.numbers("input.mean"),
-        config.numbers("input.std"));
+    ShardSource source = ShardSource.from(config, model.spec().inputSize());
     long started = System.nanoTime();
     Metrics m = DistributedTrainer.evaluate(model,
         source.evaluationSamples(ShardSource.rows(spark, files, data, split)).rdd(), batch);

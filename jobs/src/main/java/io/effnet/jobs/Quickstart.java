@@ -42,7 +42,7 @@ final class Quickstart extends Cli.JobCommand {
     return Arrays.asList(
         "prep.resize-mode=exact", "prep.width=32", "prep.height=32", "prep.encoding=png",
         "prep.validation-fraction=0.1",
-        "model.variant=b0", "model.input-size=32",
+        "model.variant=b0", "model.input-size=32", "input.min-crop-area=0.35", "input.crop-padding=0",
         "train.epochs=3", "train.batch-size=32", "train.learning-rate=0.05", "train.bn-decay=0.9",
         "train.output=\"" + work + "/run\"", "train.data=\"" + work + "/data\"",
         "evaluate.model=\"" + work + "/run\"", "evaluate.data=\"" + work + "/test-data\"",

@@ -45,8 +45,6 @@ public final class TrainJob {
     final boolean flip;
     final long maxImages;
     final ModelSettings model;
-    final double[] mean;
-    final double[] std;
 
     Settings(JobConfig c) {
       data = RunFiles.qualify(c.string("train.data"));
@@ -66,8 +64,7 @@ public final class TrainJob {
       maxImages = c.longValue("train.max-images");
       Check.that(maxImages >= 0, "train.max-images", "must be >= 0");
       model = ModelSettings.from(c);
-      mean = c.numbers("input.mean");
-      std = c.numbers("input.std");
+      ShardSource.from(c, model.inputSize());
     }
   }
 
@@ -77,7 +74,7 @@ public final class TrainJob {
   public static Map<String, Object> run(SparkSession spark, JobConfig config, Progress progress) {
     long started = System.nanoTime();
     Settings s = new Settings(config);
-    ShardSource source = new ShardSource(s.model.inputSize(), s.mean, s.std);
+    ShardSource source = ShardSource.from(config, s.model.inputSize());
     RunFiles files = new RunFiles(spark.sparkContext().hadoopConfiguration());
 
     int nodes = Engine.nodeNumber();

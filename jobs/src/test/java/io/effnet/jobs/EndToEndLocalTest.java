@@ -52,7 +52,7 @@ class EndToEndLocalTest {
       validationRows = ShardSource.rows(spark, files, dataUri, "validation").count();
       assertEquals(written, trainRows + validationRows);
       assertTrue(validationRows > 0 && trainRows > validationRows);
-      List<Sample<Float>> samples = new ShardSource(32, new double[] {127, 127, 127}, new double[] {64, 64, 64})
+      List<Sample<Float>> samples = new ShardSource(32, new double[] {127, 127, 127}, new double[] {64, 64, 64}, 0.08, 32)
           .evaluationSamples(ShardSource.rows(spark, files, dataUri, "validation")).take(2);
       assertArrayEquals(new int[] {3, 32, 32}, Samples.featureShape(samples.get(0)));
       int label = Samples.label(samples.get(0));

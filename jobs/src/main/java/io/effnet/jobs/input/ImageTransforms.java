@@ -8,9 +8,6 @@ import java.util.Random;
  * per-channel (x - mean) / std, without intermediate images.
  */
 public final class ImageTransforms {
-  /** The reference's evaluation crop: the center min(h, w) x size / (size + 32) square. */
-  public static final int CROP_PADDING = 32;
-
   private ImageTransforms() {}
 
   /** A crop window in source pixels. */
@@ -28,20 +25,24 @@ public final class ImageTransforms {
     }
   }
 
-  /** The evaluation window: centered square, side min(h, w) x out / (out + 32). */
-  public static Window centerCrop(int width, int height, int out) {
-    int side = Math.max(1, (int) Math.round(Math.min(width, height) * (double) out / (out + CROP_PADDING)));
+  /**
+   * The evaluation window: centered square, side min(h, w) x out / (out + cropPadding) (the reference uses
+   * a padding of 32).
+   */
+  public static Window centerCrop(int width, int height, int out, int cropPadding) {
+    int side = Math.max(1, (int) Math.round(Math.min(width, height) * (double) out / (out + cropPadding)));
     return new Window((width - side) / 2, (height - side) / 2, side, side);
   }
 
   /**
    * Inception-style random-resized-crop (as the reference's {@code distorted_bounding_box_crop}): area in
-   * [0.08, 1] of the image, aspect ratio in [3/4, 4/3] (log-uniform), up to 10 attempts, else the center crop.
+   * [minArea, 1] of the image (the reference: 0.08), aspect ratio in [3/4, 4/3] (log-uniform), up to 10
+   * attempts, else the whole shorter side centered.
    */
-  public static Window randomResizedCrop(int width, int height, int out, Random random) {
+  public static Window randomResizedCrop(int width, int height, double minArea, Random random) {
     double area = (double) width * height;
     for (int attempt = 0; attempt < 10; attempt++) {
-      double target = area * (0.08 + random.nextDouble() * (1 - 0.08));
+      double target = area * (minArea + random.nextDouble() * (1 - minArea));
       double logRatio = Math.log(3.0 / 4) + random.nextDouble() * (Math.log(4.0 / 3) - Math.log(3.0 / 4));
       double ratio = Math.exp(logRatio);
       int w = (int) Math.round(Math.sqrt(target * ratio));
@@ -50,7 +51,7 @@ public final class ImageTransforms {
         return new Window(random.nextInt(width - w + 1), random.nextInt(height - h + 1), w, h);
       }
     }
-    return centerCrop(width, height, out);
+    return centerCrop(width, height, 1, 0);
   }
 
   /**

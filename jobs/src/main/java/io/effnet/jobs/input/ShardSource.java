@@ -27,8 +27,19 @@ public final class ShardSource implements Serializable {
   private final int inputSize;
   private final double[] mean;
   private final double[] std;
+  private final double minCropArea;
+  private final int cropPadding;
 
-  public ShardSource(int inputSize, double[] mean, double[] std) {
+  /** The pipeline as the {@code effnet.input} section configures it. */
+  public static ShardSource from(io.effnet.jobs.config.JobConfig c, int inputSize) {
+    double minArea = c.number("input.min-crop-area");
+    io.effnet.jobs.config.Check.that(minArea > 0 && minArea <= 1, "input.min-crop-area", "must be in (0, 1]");
+    int padding = c.integer("input.crop-padding");
+    io.effnet.jobs.config.Check.that(padding >= 0, "input.crop-padding", "must be >= 0");
+    return new ShardSource(inputSize, c.numbers("input.mean"), c.numbers("input.std"), minArea, padding);
+  }
+
+  public ShardSource(int inputSize, double[] mean, double[] std, double minCropArea, int cropPadding) {
     if (mean.length != 3 || std.length != 3) {
       throw JobException.config("effnet.input.mean and effnet.input.std must have 3 values (R, G, B)");
     }
@@ -40,6 +51,8 @@ public final class ShardSource implements Serializable {
     this.inputSize = inputSize;
     this.mean = mean.clone();
     this.std = std.clone();
+    this.minCropArea = minCropArea;
+    this.cropPadding = cropPadding;
   }
 
   /** The dataset's label index ({@code labels.json} beside the shards). */
@@ -94,7 +107,7 @@ public final class ShardSource implements Serializable {
 
   Sample<Float> trainingSample(Row row, Random random, boolean flip) {
     DecodedImage img = decode(row);
-    ImageTransforms.Window w = ImageTransforms.randomResizedCrop(img.width(), img.height(), inputSize, random);
+    ImageTransforms.Window w = ImageTransforms.randomResizedCrop(img.width(), img.height(), minCropArea, random);
     float[] chw = ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize,
         flip && random.nextBoolean(), mean, std);
     return Samples.image(chw, 3, inputSize, inputSize, row.getInt(1));
@@ -102,7 +115,7 @@ public final class ShardSource implements Serializable {
 
   Sample<Float> evaluationSample(Row row) {
     DecodedImage img = decode(row);
-    ImageTransforms.Window w = ImageTransforms.centerCrop(img.width(), img.height(), inputSize);
+    ImageTransforms.Window w = ImageTransforms.centerCrop(img.width(), img.height(), inputSize, cropPadding);
     float[] chw = ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize,
         false, mean, std);
     return Samples.image(chw, 3, inputSize, inputSize, row.getInt(1));
