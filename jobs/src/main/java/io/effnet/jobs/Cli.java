@@ -77,6 +77,16 @@ public final class Cli implements Callable<Integer> {
 
     abstract void run(JobConfig config, Progress progress);
 
+    /** Runs {@code body} on a fresh Spark session (with BigDL's engine when asked) and stops it after. */
+    static void onSpark(String appName, boolean bigdl, java.util.function.Consumer<SparkSession> body) {
+      SparkSession spark = bigdl ? SparkBootstrap.withBigDL(appName) : SparkBootstrap.plain(appName);
+      try {
+        body.accept(spark);
+      } finally {
+        spark.stop();
+      }
+    }
+
     @Override
     public Integer call() {
       JobConfig effective = JobConfig.load(config, overrides);
@@ -102,13 +112,7 @@ public final class Cli implements Callable<Integer> {
     @Override
     void run(JobConfig config, Progress progress) {
       io.effnet.prep.PrepSettings settings = PrepCommand.settings(config);
-      SparkSession spark = SparkBootstrap.plain("effnet-prep");
-      try {
-        Object report = io.effnet.prep.PrepJob.run(spark, settings);
-        progress.line("done: " + report);
-      } finally {
-        spark.stop();
-      }
+      onSpark("effnet-prep", false, spark -> progress.line("done: " + io.effnet.prep.PrepJob.run(spark, settings)));
     }
   }
 
@@ -123,12 +127,7 @@ public final class Cli implements Callable<Integer> {
     @Override
     void run(JobConfig config, Progress progress) {
       new TrainJob.Settings(config);
-      SparkSession spark = SparkBootstrap.withBigDL("effnet-train");
-      try {
-        TrainJob.run(spark, config, progress);
-      } finally {
-        spark.stop();
-      }
+      onSpark("effnet-train", true, spark -> TrainJob.run(spark, config, progress));
     }
   }
 
@@ -144,14 +143,11 @@ public final class Cli implements Callable<Integer> {
     void run(JobConfig config, Progress progress) {
       config.string("evaluate.model");
       config.string("evaluate.data");
-      SparkSession spark = SparkBootstrap.withBigDL("effnet-evaluate");
-      try {
+      onSpark("effnet-evaluate", true, spark -> {
         java.util.Map<String, Object> r = EvaluateJob.run(spark, config, progress);
         System.out.printf(java.util.Locale.ROOT, "top1=%.4f top5=%.4f loss=%.4f images=%s%n", r.get("top1"),
             r.get("top5"), r.get("loss"), r.get("count"));
-      } finally {
-        spark.stop();
-      }
+      });
     }
   }
 

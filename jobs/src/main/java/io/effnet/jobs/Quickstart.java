@@ -1,7 +1,6 @@
 package io.effnet.jobs;
 
 import io.effnet.jobs.config.JobConfig;
-import io.effnet.jobs.spark.SparkBootstrap;
 import io.effnet.prep.IdxImageTree;
 import java.io.File;
 import java.nio.file.Files;
@@ -10,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,8 +84,7 @@ final class Quickstart extends Cli.JobCommand {
         "prep.output=\"" + root.resolve("data") + "\"");
     JobConfig prepTest = reconfigure(config, "prep.input=\"" + root.resolve("images/test") + "\"",
         "prep.output=\"" + root.resolve("test-data") + "\"", "prep.validation-fraction=0");
-    SparkSession spark = SparkBootstrap.withBigDL("effnet-quickstart");
-    try {
+    onSpark("effnet-quickstart", true, spark -> {
       progress.line("prep: " + io.effnet.prep.PrepJob.run(spark, PrepCommand.settings(prepTrain)));
       progress.line("prep: " + io.effnet.prep.PrepJob.run(spark, PrepCommand.settings(prepTest)));
       TrainJob.run(spark, config, progress);
@@ -95,9 +92,7 @@ final class Quickstart extends Cli.JobCommand {
       System.out.printf(java.util.Locale.ROOT,
           "Fashion-MNIST test accuracy (%s images): top-1 %.4f, top-5 %.4f%n", eval.get("count"), eval.get("top1"),
           eval.get("top5"));
-    } finally {
-      spark.stop();
-    }
+    });
   }
 
   /** Reuses a folder an earlier quickstart made (its marker file says so); refuses any other non-empty one. */
