@@ -25,7 +25,7 @@ public final class SummaryJob {
   /** Rows for the whole published family at 1000 classes plus, when it is not one of them, the configured variant. */
   public static List<String> lines(JobConfig config, int classes, boolean family) {
     List<String> out = new ArrayList<>();
-    out.add(String.format(Locale.ROOT, "%-22s %5s %6s %6s %6s %12s %9s %9s %12s",
+    out.add(String.format(Locale.ROOT, "%-34s %5s %6s %6s %6s %12s %9s %9s %12s",
         "variant", "res", "width", "depth", "blocks", "params", "GMACs", "paper", "torchvision"));
     if (family) {
       Variant[] all = Variant.publishedFamily();
@@ -50,7 +50,7 @@ public final class SummaryJob {
   }
 
   private static String row(String name, NetworkSpec spec, String paper, String torchvision) {
-    return String.format(Locale.ROOT, "%-22s %5d %6.2f %6.2f %6d %,12d %9.3f %9s %12s", name, spec.inputSize(),
+    return String.format(Locale.ROOT, "%-34s %5d %6.2f %6.2f %6d %,12d %9.3f %9s %12s", name, spec.inputSize(),
         spec.variant().widthCoefficient(), spec.variant().depthCoefficient(), spec.blocks().size(),
         spec.parameterCount(), spec.multiplyAdds() / 1e9, paper, torchvision);
   }
