@@ -1,6 +1,7 @@
 package io.effnet.jobs;
 
 import com.intel.analytics.bigdl.dataset.Sample;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.effnet.jobs.config.Check;
 import io.effnet.jobs.config.JobConfig;
 import io.effnet.jobs.config.ModelSettings;
@@ -45,6 +46,8 @@ public final class TrainJob {
     final boolean flip;
     final long maxImages;
     final ModelSettings model;
+    final boolean resume;
+    final int keepCheckpoints;
 
     Settings(JobConfig c) {
       data = RunFiles.qualify(c.string("train.data"));
@@ -64,6 +67,8 @@ public final class TrainJob {
       maxImages = c.longValue("train.max-images");
       Check.that(maxImages >= 0, "train.max-images", "must be >= 0");
       model = ModelSettings.from(c);
+      resume = c.bool("train.resume");
+      keepCheckpoints = Check.positive(c, "train.keep-checkpoints");
       ShardSource.from(c, model.inputSize());
     }
   }
@@ -87,7 +92,11 @@ public final class TrainJob {
     LabelIndex labels = ShardSource.labels(files, s.data);
     Dataset<Row> trainRows = ShardSource.rows(spark, files, s.data, "train");
     Dataset<Row> validationRows = ShardSource.rows(spark, files, s.data, "validation");
-    files.createFreshDir(s.output);
+    Checkpoints checkpoints = new Checkpoints(files, s.output, s.keepCheckpoints);
+    Checkpoints.State resumed = s.resume && files.exists(s.output) ? checkpoints.latestState() : null;
+    if (resumed == null) {
+      files.createFreshDir(s.output);
+    }
     files.writeText(files.child(s.output, "effective-config.conf"), config.render());
 
     if (s.maxImages > 0) {
@@ -108,6 +117,22 @@ public final class TrainJob {
     NetworkSpec spec = s.model.resolve(labels.size());
     BigDL.seed(s.seed);
     EfficientNet model = EfficientNetBuilder.build(spec, s.weightDecay, s.bnDecay);
+    List<Map<String, Object>> epochs = new ArrayList<>();
+    if (resumed != null) {
+      EfficientNet saved = checkpoints.latestModel();
+      if (saved.spec().numClasses() != spec.numClasses() || saved.spec().blocks().size() != spec.blocks().size()
+          || saved.spec().inputSize() != spec.inputSize()) {
+        throw JobException.config("the checkpoint in " + s.output + " is a different model (" + saved.spec().variant()
+            + ", " + saved.spec().numClasses() + " classes) than the configured one: resume with the run's"
+            + " effective-config.conf");
+      }
+      model.copyWeightsFrom(saved);
+      for (JsonNode e : resumed.json.get("epochs")) {
+        epochs.add(RunFiles.json().convertValue(e, Map.class));
+      }
+      progress.line("resuming after epoch " + resumed.epoch + " (iteration " + resumed.iteration + ") from "
+          + files.child(s.output, Checkpoints.DIR));
+    }
     progress.line(String.format(Locale.ROOT,
         "model %s: %d classes, input %dx%d, %d blocks, %,d parameters, %.3f GMACs; BigDL %s engine on %d node(s)"
             + " x %d core(s); %d training / %d validation images",
@@ -121,16 +146,21 @@ public final class TrainJob {
         source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), s.batchSize,
         new OptimizerSettings(s.learningRate, s.momentum), RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
 
-    List<Map<String, Object>> epochs = new ArrayList<>();
+    int firstEpoch = 1;
+    if (resumed != null) {
+      trainer.resumeAfter(resumed.epoch, resumed.iteration);
+      firstEpoch = resumed.epoch + 1;
+    }
     long trainingStarted = System.nanoTime();
-    for (int epoch = 1; epoch <= s.epochs; epoch++) {
+    for (int epoch = firstEpoch; epoch <= s.epochs; epoch++) {
       long epochStarted = System.nanoTime();
       int lossesBefore = trainer.lossHistory().size();
-      trainer.trainEpoch(epoch == 1 ? null : source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip).rdd());
+      trainer.trainEpoch(epoch == firstEpoch && resumed == null ? null
+          : source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip).rdd());
       double trainSeconds = (System.nanoTime() - epochStarted) / 1e9;
       Metrics val = validationCount > 0 ? DistributedTrainer.evaluate(model, validation.rdd(), s.batchSize) : null;
       double elapsed = (System.nanoTime() - trainingStarted) / 1e9;
-      double eta = elapsed / epoch * (s.epochs - epoch);
+      double eta = elapsed / (epoch - firstEpoch + 1) * (s.epochs - epoch);
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("epoch", epoch);
       e.put("train_seconds", trainSeconds);
@@ -139,7 +169,14 @@ public final class TrainJob {
       if (val != null) {
         e.put("validation", metricsMap(val));
       }
+      e.put("iteration", trainer.iterationsDone());
       epochs.add(e);
+      Map<String, Object> state = new LinkedHashMap<>();
+      state.put("epoch", epoch);
+      state.put("iteration", trainer.iterationsDone());
+      state.put("epochs", epochs);
+      state.put("effective_config", config.renderJson());
+      checkpoints.write(epoch, model, state);
       progress.line(String.format(Locale.ROOT,
           "epoch %d/%d: loss %.4f, %.1f images/s, validation %s, elapsed %.0fs, ETA %.0fs",
           epoch, s.epochs, (Double) e.get("mean_loss"), trainCount / trainSeconds,
@@ -183,6 +220,8 @@ public final class TrainJob {
         spark.version()));
     files.writeJson(files.child(s.output, "train-report.json"), report);
     files.writeText(files.child(s.output, "labels.json"), labels.toJson());
+    files.write(files.child(s.output, "training-curves.png"), out -> out.write(TrainingCurves.png(
+        "EfficientNet " + spec.variant().name() + " @" + spec.inputSize(), epochs)));
     progress.line("model written to " + modelUri);
     trainRows.unpersist();
     validation.unpersist();

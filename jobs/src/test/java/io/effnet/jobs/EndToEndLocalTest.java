@@ -89,6 +89,49 @@ class EndToEndLocalTest {
   }
 
   @Test
+  void aResumedRunContinuesAtTheNextEpoch() throws Exception {
+    File images = new File(tmp, "images");
+    TestImages.writeTree(images, 12, 36, 9);
+    File data = new File(tmp, "data");
+    File run = new File(tmp, "run");
+    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
+        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=36",
+        "--set", "prep.height=36"));
+    String[] common = {"--set", "train.data=\"" + data + "\"", "--set", "train.output=\"" + run + "\"",
+        "--set", "train.batch-size=8", "--set", "train.keep-checkpoints=2", "--set", "model.variant=custom",
+        "--set", "model.width=0.25", "--set", "model.depth=0.34", "--set", "model.resolution=32"};
+    assertEquals(0, Cli.execute(concat(new String[] {"train", "--set", "train.epochs=2"}, common)));
+    JsonNode first = JSON.readTree(new File(run, "train-report.json"));
+    long iterationsAfter2 = first.get("epochs").get(1).get("iteration").asLong();
+    assertTrue(iterationsAfter2 > 0);
+    // A fresh run into the same folder is refused; resuming continues after epoch 2.
+    assertEquals(JobException.DATA, Cli.execute(concat(new String[] {"train", "--set", "train.epochs=3"}, common)));
+    assertEquals(0, Cli.execute(concat(new String[] {"train", "--set", "train.epochs=3", "--set", "train.resume=true"},
+        common)));
+    JsonNode resumed = JSON.readTree(new File(run, "train-report.json"));
+    assertEquals(3, resumed.get("epochs").size());
+    assertEquals(first.get("epochs").get(0).get("mean_loss").asDouble(),
+        resumed.get("epochs").get(0).get("mean_loss").asDouble(), 0);
+    long iterationsAfter3 = resumed.get("epochs").get(2).get("iteration").asLong();
+    assertEquals(iterationsAfter2 / 2 * 3, iterationsAfter3, 1, "epoch 3 continues BigDL's iteration count");
+    File checkpoints = new File(run, "checkpoints");
+    assertEquals(Arrays.asList("epoch-00002", "epoch-00003"), sortedNames(checkpoints));
+    assertTrue(new File(run, "training-curves.png").length() > 1000);
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  private static List<String> sortedNames(File dir) {
+    List<String> names = new java.util.ArrayList<>(Arrays.asList(dir.list()));
+    java.util.Collections.sort(names);
+    return names;
+  }
+
+  @Test
   void badConfigurationFailsBeforeTouchingData() {
     assertEquals(JobException.CONFIG, Cli.execute("train", "--set", "train.no-such-key=1"));
     assertEquals(JobException.CONFIG, Cli.execute("train", "--set", "train.data=/nope", "--set",

@@ -32,6 +32,7 @@ public final class DistributedTrainer {
   private final String runName;
   private TrainSummary trainSummary;
   private final int globalBatch;
+  private final OptimMethod<Float> optimMethod;
   private int epochsDone;
 
   /**
@@ -46,7 +47,8 @@ public final class DistributedTrainer {
     AbstractCriterion criterion = new CrossEntropyCriterion<>(null, true, BigDL.tag(), BigDL.numeric());
     this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply((com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(),
         train, criterion, globalBatch, null, null, BigDL.tag(), BigDL.numeric());
-    optimizer.setOptimMethod(optimMethod(settings));
+    this.optimMethod = optimMethod(settings);
+    optimizer.setOptimMethod(optimMethod);
     // Keep momentum buffers on the executors between the per-epoch optimize() calls.
     ((com.intel.analytics.bigdl.optim.DistriOptimizer<Float>) (Optimizer) optimizer).reserveOptim(true);
     this.globalBatch = globalBatch;
@@ -76,7 +78,8 @@ public final class DistributedTrainer {
       trainSummary = new TrainSummary(summaryDir, runName);
       optimizer.setTrainSummary(trainSummary);
     }
-    optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epochsDone + 1));
+    // BigDL stops when its epoch counter exceeds the trigger's value: after epoch `epochsDone`.
+    optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epochsDone));
     long started = System.currentTimeMillis();
     optimizer.optimize();
     if (trainSummary != null) {
@@ -91,6 +94,26 @@ public final class DistributedTrainer {
         }
       }
     }
+  }
+
+  /**
+   * Continues a run after {@code epochs} finished epochs and {@code iterations} finished iterations (from a
+   * checkpoint): BigDL's epoch and iteration counters, which drive the learning-rate schedule, resume
+   * there. Call before the first {@link #trainEpoch}. Optimizer buffers (momentum) start afresh.
+   */
+  public void resumeAfter(int epochs, long iterations) {
+    if (epochsDone != 0) {
+      throw new IllegalStateException("resumeAfter must come before the first epoch");
+    }
+    epochsDone = epochs;
+    optimMethod.state().update("epoch", epochs + 1);
+    optimMethod.state().update("neval", (int) iterations + 1);
+  }
+
+  /** Iterations (synchronous steps) finished so far, as BigDL counts them. */
+  public long iterationsDone() {
+    Object neval = BigDL.entries(optimMethod.state()).get("neval");
+    return neval == null ? 0 : ((Number) neval).longValue() - 1;
   }
 
   /** Releases the cached training data and model replicas on the executors. */
