@@ -139,6 +139,12 @@ class EndToEndLocalTest {
     assertEquals(JobException.DATA, Cli.execute("evaluate", "--set", "evaluate.model=" + new File(tmp, "none"),
         "--set", "evaluate.data=" + new File(tmp, "none")));
     assertEquals(JobException.USAGE, Cli.execute("no-such-job"));
+    // Local Spark trains on 2 cores here: a global batch of 3 cannot be split evenly.
+    assertEquals(JobException.CONFIG, Cli.execute("train", "--set", "train.data=" + new File(tmp, "none"),
+        "--set", "train.output=" + new File(tmp, "r2"), "--set", "train.batch-size=3"));
+    assertEquals(JobException.DATA, Cli.execute("train", "--set", "train.data=" + new File(tmp, "none"),
+        "--set", "train.output=" + new File(tmp, "r3")));
+    assertTrue(!new File(tmp, "r2").exists() && !new File(tmp, "r3").exists(), "nothing written on failure");
   }
 
   private static double mean(JsonNode losses, int from, int to) {
