@@ -41,7 +41,8 @@ final class Quickstart extends Cli.JobCommand {
         "prep.resize-mode=exact", "prep.width=32", "prep.height=32", "prep.encoding=png",
         "prep.validation-fraction=0.1",
         "model.variant=b0", "model.input-size=32", "input.min-crop-area=0.35", "input.crop-padding=0",
-        "train.epochs=4", "train.batch-size=32", "train.learning-rate=0.05", "train.bn-decay=0.9",
+        "train.epochs=4", "train.batch-size=32", "train.optimizer=momentum", "train.base-learning-rate=0.4",
+        "train.warmup-epochs=1", "train.bn-decay=0.9",
         "train.output=\"" + work + "/run\"", "train.data=\"" + work + "/data\"",
         "evaluate.model=\"" + work + "/run\"", "evaluate.data=\"" + work + "/test-data\"",
         // The test images are prepared as a dataset of their own with no validation share: all in "train".

@@ -38,8 +38,7 @@ public final class TrainJob {
     final String output;
     final int epochs;
     final int batchSize;
-    final double learningRate;
-    final double momentum;
+    final OptimizerSettings optimizer;
     final double weightDecay;
     final double bnDecay;
     final long seed;
@@ -54,10 +53,15 @@ public final class TrainJob {
       output = RunFiles.qualify(c.string("train.output"));
       epochs = Check.positive(c, "train.epochs");
       batchSize = Check.positive(c, "train.batch-size");
-      learningRate = c.number("train.learning-rate");
-      Check.that(learningRate > 0, "train.learning-rate", "must be > 0");
-      momentum = c.number("train.momentum");
-      Check.that(momentum >= 0 && momentum < 1, "train.momentum", "must be in [0, 1)");
+      try {
+        optimizer = new OptimizerSettings(OptimizerSettings.method(c.string("train.optimizer")),
+            c.number("train.base-learning-rate") * batchSize / 256.0, c.number("train.warmup-epochs"),
+            c.number("train.lr-decay-rate"), c.number("train.lr-decay-epochs"), c.number("train.momentum"),
+            c.bool("train.nesterov"), c.number("train.rmsprop-decay"), c.number("train.rmsprop-epsilon"),
+            c.number("train.label-smoothing"));
+      } catch (IllegalArgumentException e) {
+        throw JobException.config("effnet.train: " + e.getMessage());
+      }
       weightDecay = c.number("train.weight-decay");
       Check.that(weightDecay >= 0, "train.weight-decay", "must be >= 0");
       bnDecay = c.number("train.bn-decay");
@@ -143,8 +147,8 @@ public final class TrainJob {
     JavaRDD<Sample<Float>> validation = source.evaluationSamples(validationRows).persist(
         StorageLevel.MEMORY_AND_DISK());
     DistributedTrainer trainer = new DistributedTrainer(model,
-        source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), s.batchSize,
-        new OptimizerSettings(s.learningRate, s.momentum), RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
+        source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), trainCount, s.batchSize, s.optimizer,
+        RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
 
     int firstEpoch = 1;
     if (resumed != null) {
@@ -170,6 +174,7 @@ public final class TrainJob {
         e.put("validation", metricsMap(val));
       }
       e.put("iteration", trainer.iterationsDone());
+      e.put("next_learning_rate", trainer.currentLearningRate());
       epochs.add(e);
       Map<String, Object> state = new LinkedHashMap<>();
       state.put("epoch", epoch);
@@ -178,8 +183,8 @@ public final class TrainJob {
       state.put("effective_config", config.renderJson());
       checkpoints.write(epoch, model, state);
       progress.line(String.format(Locale.ROOT,
-          "epoch %d/%d: loss %.4f, %.1f images/s, validation %s, elapsed %.0fs, ETA %.0fs",
-          epoch, s.epochs, (Double) e.get("mean_loss"), trainCount / trainSeconds,
+          "epoch %d/%d: loss %.4f, lr %.5f, %.1f images/s, validation %s, elapsed %.0fs, ETA %.0fs",
+          epoch, s.epochs, (Double) e.get("mean_loss"), trainer.currentLearningRate(), trainCount / trainSeconds,
           val == null ? "n/a" : val.toString(), elapsed, eta));
     }
     List<double[]> losses = trainer.lossHistory();

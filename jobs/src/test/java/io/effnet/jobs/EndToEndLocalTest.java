@@ -63,7 +63,7 @@ class EndToEndLocalTest {
 
     assertEquals(0, Cli.execute("train", "--set", "train.data=\"" + data + "\"",
         "--set", "train.output=\"" + run + "\"", "--set", "train.epochs=4", "--set", "train.batch-size=8",
-        "--set", "train.learning-rate=0.05", "--set", "train.bn-decay=0.9", "--set", "model.variant=custom", "--set", "model.width=0.25",
+        "--set", "train.optimizer=momentum", "--set", "train.base-learning-rate=1.6", "--set", "train.warmup-epochs=0", "--set", "train.bn-decay=0.9", "--set", "model.variant=custom", "--set", "model.width=0.25",
         "--set", "model.depth=0.34", "--set", "model.resolution=32", "--set", "model.input-size=32"));
     JsonNode report = JSON.readTree(new File(run, "train-report.json"));
     assertEquals("completed", report.get("status").asText());
@@ -114,6 +114,14 @@ class EndToEndLocalTest {
         resumed.get("epochs").get(0).get("mean_loss").asDouble(), 0);
     long iterationsAfter3 = resumed.get("epochs").get(2).get("iteration").asLong();
     assertEquals(iterationsAfter2 / 2 * 3, iterationsAfter3, 1, "epoch 3 continues BigDL's iteration count");
+    // The default recipe warms up linearly over 5 epochs to 0.016 x 8 / 256: the resumed run's rate continues
+    // on that line instead of restarting it.
+    double peak = 0.016 * 8 / 256;
+    double warmupSteps = Math.floor(5 * (iterationsAfter2 / 2.0));
+    assertEquals(peak * iterationsAfter2 / warmupSteps, first.get("epochs").get(1).get("next_learning_rate").asDouble(),
+        1e-12);
+    assertEquals(peak * iterationsAfter3 / warmupSteps,
+        resumed.get("epochs").get(2).get("next_learning_rate").asDouble(), 1e-12);
     File checkpoints = new File(run, "checkpoints");
     assertEquals(Arrays.asList("epoch-00002", "epoch-00003"), sortedNames(checkpoints));
     assertTrue(new File(run, "training-curves.png").length() > 1000);

@@ -7,13 +7,18 @@ import com.intel.analytics.bigdl.optim.Loss;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
 import com.intel.analytics.bigdl.optim.Optimizer$;
-import com.intel.analytics.bigdl.optim.SGD;
 import com.intel.analytics.bigdl.optim.Top1Accuracy;
 import com.intel.analytics.bigdl.optim.Top5Accuracy;
 import com.intel.analytics.bigdl.optim.Trigger$;
 import com.intel.analytics.bigdl.optim.ValidationMethod;
 import com.intel.analytics.bigdl.optim.ValidationResult;
 import com.intel.analytics.bigdl.visualization.TrainSummary;
+import io.effnet.model.bigdl.optim.LabelSmoothingCrossEntropy;
+import io.effnet.model.bigdl.optim.RateSchedule;
+import io.effnet.model.bigdl.optim.RmsPropMomentum;
+import io.effnet.model.bigdl.optim.ScheduledOptimMethod;
+import io.effnet.model.bigdl.optim.SgdMomentum;
+import io.effnet.model.bigdl.optim.WarmupExponentialSchedule;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.rdd.RDD;
@@ -41,13 +46,14 @@ public final class DistributedTrainer {
    * @param summaryDir TensorBoard log folder (BigDL TrainSummary / ValidationSummary), or null
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, int globalBatch,
+  public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, long trainCount, int globalBatch,
       OptimizerSettings settings, String summaryDir, String runName) {
     this.model = model;
-    AbstractCriterion criterion = new CrossEntropyCriterion<>(null, true, BigDL.tag(), BigDL.numeric());
+    AbstractCriterion criterion = new LabelSmoothingCrossEntropy(settings.labelSmoothing());
     this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply((com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(),
         train, criterion, globalBatch, null, null, BigDL.tag(), BigDL.numeric());
-    this.optimMethod = optimMethod(settings);
+    // BigDL ends an epoch once it has seen at least as many records as the data set holds.
+    this.optimMethod = optimMethod(settings, Math.ceil((double) trainCount / globalBatch));
     optimizer.setOptimMethod(optimMethod);
     // Keep momentum buffers on the executors between the per-epoch optimize() calls.
     ((com.intel.analytics.bigdl.optim.DistriOptimizer<Float>) (Optimizer) optimizer).reserveOptim(true);
@@ -56,10 +62,18 @@ public final class DistributedTrainer {
     this.runName = runName;
   }
 
-  private static OptimMethod<Float> optimMethod(OptimizerSettings s) {
-    // Weight decay is a per-layer L2 regulariser set by the builder (so that BN is exempt), hence 0 here.
-    return new SGD<>(s.learningRate(), 0, 0, s.momentum(), 0, false, new SGD.Default(), null, null,
-        BigDL.tag(), BigDL.numeric());
+  /** Weight decay is not here: the builder sets per-layer L2 regularisers so that batch norm is exempt. */
+  private static OptimMethod<Float> optimMethod(OptimizerSettings s, double stepsPerEpoch) {
+    RateSchedule schedule = WarmupExponentialSchedule.builder(s.peakLearningRate(), stepsPerEpoch)
+        .warmupEpochs(s.warmupEpochs()).decayRate(s.decayRate()).decayEpochs(s.decayEpochs()).build();
+    return s.method() == OptimizerSettings.Method.RMSPROP
+        ? new RmsPropMomentum(schedule, s.rmsDecay(), s.momentum(), s.rmsEpsilon())
+        : new SgdMomentum(schedule, s.momentum(), s.nesterov());
+  }
+
+  /** The learning rate of the next step, as the schedule gives it. */
+  public double currentLearningRate() {
+    return ((ScheduledOptimMethod) optimMethod).schedule().rate(iterationsDone());
   }
 
   /**

@@ -1,21 +1,84 @@
 package io.effnet.model.bigdl;
 
-/** What the optimizer needs to know; schedules and the RMSProp variant are added by the training issue. */
-public final class OptimizerSettings {
-  private final double learningRate;
-  private final double momentum;
+import io.effnet.model.bigdl.optim.WarmupExponentialSchedule;
+import java.util.Locale;
 
-  public OptimizerSettings(double learningRate, double momentum) {
-    if (!(learningRate > 0)) {
-      throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
-    }
-    if (momentum < 0 || momentum >= 1) {
-      throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-    }
-    this.learningRate = learningRate;
+/**
+ * The optimisation recipe: method, learning-rate schedule (linear warmup, then staircase exponential decay)
+ * and label smoothing. {@link #efficientNetReference} is the authors' ImageNet recipe.
+ */
+public final class OptimizerSettings {
+  /** RMSPROP: TF's RMSProp with momentum (the reference). MOMENTUM: SGD with momentum. */
+  public enum Method { RMSPROP, MOMENTUM }
+
+  private final Method method;
+  private final double peakLearningRate;
+  private final double warmupEpochs;
+  private final double decayRate;
+  private final double decayEpochs;
+  private final double momentum;
+  private final boolean nesterov;
+  private final double rmsDecay;
+  private final double rmsEpsilon;
+  private final double labelSmoothing;
+
+  public OptimizerSettings(Method method, double peakLearningRate, double warmupEpochs, double decayRate,
+      double decayEpochs, double momentum, boolean nesterov, double rmsDecay, double rmsEpsilon,
+      double labelSmoothing) {
+    require(method != null, "optimizer method must be given");
+    require(peakLearningRate > 0, "learning rate must be > 0, got " + peakLearningRate);
+    require(warmupEpochs >= 0, "warmup epochs must be >= 0, got " + warmupEpochs);
+    require(decayRate > 0 && decayRate <= 1, "learning-rate decay rate must be in (0, 1], got " + decayRate);
+    require(decayEpochs > 0, "learning-rate decay epochs must be > 0, got " + decayEpochs);
+    require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
+    require(rmsDecay >= 0 && rmsDecay < 1, "RMSProp decay must be in [0, 1), got " + rmsDecay);
+    require(rmsEpsilon > 0, "RMSProp epsilon must be > 0, got " + rmsEpsilon);
+    require(labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must be in [0, 1), got " + labelSmoothing);
+    this.method = method;
+    this.peakLearningRate = peakLearningRate;
+    this.warmupEpochs = warmupEpochs;
+    this.decayRate = decayRate;
+    this.decayEpochs = decayEpochs;
     this.momentum = momentum;
+    this.nesterov = nesterov;
+    this.rmsDecay = rmsDecay;
+    this.rmsEpsilon = rmsEpsilon;
+    this.labelSmoothing = labelSmoothing;
   }
 
-  public double learningRate() { return learningRate; }
+  /**
+   * The reference recipe: RMSProp (decay 0.9, momentum 0.9, epsilon 1e-3), learning rate 0.016 x global
+   * batch / 256, 5 warmup epochs, then x0.97 every 2.4 epochs, label smoothing 0.1.
+   */
+  public static OptimizerSettings efficientNetReference(int globalBatch) {
+    return new OptimizerSettings(Method.RMSPROP,
+        WarmupExponentialSchedule.scaledPeak(WarmupExponentialSchedule.REFERENCE_BASE_LEARNING_RATE, globalBatch),
+        WarmupExponentialSchedule.REFERENCE_WARMUP_EPOCHS, WarmupExponentialSchedule.REFERENCE_DECAY_RATE,
+        WarmupExponentialSchedule.REFERENCE_DECAY_EPOCHS, 0.9, false, 0.9, 1e-3, 0.1);
+  }
+
+  public static Method method(String name) {
+    try {
+      return Method.valueOf(name.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("optimizer must be rmsprop or momentum, got '" + name + "'");
+    }
+  }
+
+  public Method method() { return method; }
+  public double peakLearningRate() { return peakLearningRate; }
+  public double warmupEpochs() { return warmupEpochs; }
+  public double decayRate() { return decayRate; }
+  public double decayEpochs() { return decayEpochs; }
   public double momentum() { return momentum; }
+  public boolean nesterov() { return nesterov; }
+  public double rmsDecay() { return rmsDecay; }
+  public double rmsEpsilon() { return rmsEpsilon; }
+  public double labelSmoothing() { return labelSmoothing; }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
 }
