@@ -17,7 +17,6 @@ final class ImageProcessor implements Serializable {
 
     private final ResizeSpec resize;
     private final OutputEncoding encoding;
-    private final double validationFraction;
     private final long seed;
     private final long maxPixels;
     private final HadoopConf conf;
@@ -25,14 +24,13 @@ final class ImageProcessor implements Serializable {
     ImageProcessor(PrepSettings s, HadoopConf conf) {
         this.resize = s.resize();
         this.encoding = s.encoding();
-        this.validationFraction = s.validationFraction();
         this.seed = s.seed();
         this.maxPixels = s.maxPixels();
         this.conf = conf;
     }
 
     ProcessedFile process(ListedFile f, int label) {
-        boolean validation = PathHash.isValidation(f.relativePath, validationFraction);
+        boolean validation = f.validation;
         if (f.size < 0) {
             return ProcessedFile.bad(f, label, validation, BadReason.UNREADABLE, "file not found: " + f.uri);
         }

@@ -43,21 +43,22 @@ final class InputListing {
         }
     }
 
-    static Path qualifiedRoot(String input, org.apache.hadoop.conf.Configuration conf) {
+    /** @param role how messages name the folder: "input" or "validation input" */
+    static Path qualifiedRoot(String input, String role, org.apache.hadoop.conf.Configuration conf) {
         Path root = new Path(input);
         try {
             FileSystem fs = root.getFileSystem(conf);
             Path q = fs.makeQualified(root);
             if (!fs.exists(q)) {
-                throw new PrepException("input not found: " + input + " (give an existing folder with one sub-folder per class)");
+                throw new PrepException(role + " not found: " + input + " (give an existing folder with one sub-folder per class)");
             }
             if (!fs.getFileStatus(q).isDirectory()) {
-                throw new PrepException("input is not a folder: " + input
+                throw new PrepException(role + " is not a folder: " + input
                         + " (give a folder with one sub-folder per class, or its root with a manifest)");
             }
             return q;
         } catch (IOException e) {
-            throw new PrepException("cannot access input " + input + ": " + e.getMessage(), e);
+            throw new PrepException("cannot access " + role + " " + input + ": " + e.getMessage(), e);
         }
     }
 

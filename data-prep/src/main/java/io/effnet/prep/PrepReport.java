@@ -28,7 +28,8 @@ public final class PrepReport {
     private final long validationCount;
     private final long badCount;
     private final long bytesIn;
-    private final long imageBytesOut;
+    private final long trainImageBytes;
+    private final long validationImageBytes;
     private final long parquetBytesOut;
     private final int trainShards;
     private final int validationShards;
@@ -54,7 +55,8 @@ public final class PrepReport {
         this.validationCount = b.stats.validation;
         this.badCount = b.stats.bad;
         this.bytesIn = b.stats.bytesIn;
-        this.imageBytesOut = b.stats.imageBytesOut;
+        this.trainImageBytes = b.stats.trainImageBytes;
+        this.validationImageBytes = b.stats.validationImageBytes;
         this.parquetBytesOut = b.parquetBytesOut;
         this.trainShards = b.trainShards;
         this.validationShards = b.validationShards;
@@ -145,7 +147,17 @@ public final class PrepReport {
 
     /** Bytes of the encoded images written (the image column, before Parquet). */
     public long imageBytesOut() {
-        return imageBytesOut;
+        return trainImageBytes + validationImageBytes;
+    }
+
+    /** Bytes of the encoded images of the train split (what {@code targetShardMegabytes} divides). */
+    public long trainImageBytes() {
+        return trainImageBytes;
+    }
+
+    /** Bytes of the encoded images of the validation split. */
+    public long validationImageBytes() {
+        return validationImageBytes;
     }
 
     /** Bytes of the Parquet files written. */
@@ -211,6 +223,8 @@ public final class PrepReport {
         root.put("format", "effnet-prep-report/1");
         root.put("input", settings.input());
         root.put("manifest", settings.manifest());
+        root.put("validation_input", settings.validationInput());
+        root.put("validation_manifest", settings.validationManifest());
         root.put("output", settings.output());
         root.put("committed", committed);
 
@@ -227,8 +241,15 @@ public final class PrepReport {
         }
         resize.put("filter", "triangle (bilinear), antialiased, PIL-compatible");
         set.put("encoding", settings.encoding().toString());
+        set.put("split", splitMode(settings));
         set.put("validation_fraction", settings.validationFraction());
-        set.put("target_rows_per_shard", settings.targetRowsPerShard());
+        if (settings.targetShardMegabytes() > 0) {
+            set.putNull("target_rows_per_shard");
+            set.put("target_shard_megabytes", settings.targetShardMegabytes());
+        } else {
+            set.put("target_rows_per_shard", settings.targetRowsPerShard());
+            set.putNull("target_shard_megabytes");
+        }
         set.put("seed", settings.seed());
         set.put("max_pixels", settings.maxPixels());
         set.put("max_bad_fraction", settings.maxBadFraction());
@@ -262,6 +283,7 @@ public final class PrepReport {
         for (BadFile f : badFiles) {
             ObjectNode o = bad.addObject();
             o.put("path", f.path());
+            o.put("split", f.split());
             o.put("reason", f.reason().key());
             o.put("detail", f.detail());
         }
@@ -272,7 +294,9 @@ public final class PrepReport {
         }
         ObjectNode bytes = root.putObject("bytes");
         bytes.put("in", bytesIn);
-        bytes.put("image_out", imageBytesOut);
+        bytes.put("image_out", imageBytesOut());
+        bytes.put("image_out_train", trainImageBytes);
+        bytes.put("image_out_validation", validationImageBytes);
         bytes.put("parquet_out", parquetBytesOut);
         ObjectNode shards = root.putObject("shards");
         shards.put("train", trainShards);
@@ -292,6 +316,14 @@ public final class PrepReport {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Value of settings.split in the report: how rows were assigned to the splits. */
+    static final String SPLIT_BY_PATH_HASH = "path_hash";
+    static final String SPLIT_BY_SEPARATE_INPUTS = "separate_inputs";
+
+    static String splitMode(PrepSettings s) {
+        return s.separateValidationInput() ? SPLIT_BY_SEPARATE_INPUTS : SPLIT_BY_PATH_HASH;
     }
 
     private static long orZero(Long v) {

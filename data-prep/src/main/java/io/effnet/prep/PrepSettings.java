@@ -14,9 +14,14 @@ import java.util.List;
  *     .output("hdfs://nn/datasets/train-256")
  *     .resize(ResizeSpec.shorterSide(256))
  *     .encoding(OutputEncoding.jpeg(95))
- *     .validationFraction(0.1)
+ *     .validationFraction(0.1)                  // or: .validationInput("hdfs://nn/images/val")
  *     .build();                                 // validates
  * </pre>
+ *
+ * <p>Two settings have a default that yields to another setting, so they remember whether they were set:
+ * {@code validationFraction} (default 0.1, but 0 with a separate validation input, where a non-zero value
+ * is an error) and {@code targetRowsPerShard} (default 5000, unused with {@code targetShardMegabytes},
+ * where setting both is an error).
  */
 public final class PrepSettings implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -28,14 +33,22 @@ public final class PrepSettings implements Serializable {
     public static final long DEFAULT_SEED = 42L;
     public static final double DEFAULT_MAX_BAD_FRACTION = 0.01;
     public static final int DEFAULT_MAX_LISTED_BAD_FILES = 1000;
+    /** What {@link Builder#targetShardMegabytes(int)} counts in: a mebibyte, as HDFS block sizes are given. */
+    public static final long BYTES_PER_MEGABYTE = 1L << 20;
 
     private final String input;
     private final String manifest;
+    private final String validationInput;
+    private final String validationManifest;
     private final String output;
     private final ResizeSpec resize;
     private final OutputEncoding encoding;
-    private final double validationFraction;
-    private final int targetRowsPerShard;
+    /** Null: not set, the default applies (see {@link #validationFraction()}). */
+    private final Double validationFraction;
+    /** Null: not set, the default applies (see {@link #targetRowsPerShard()}). */
+    private final Integer targetRowsPerShard;
+    /** Null: shards are sized by rows. */
+    private final Integer targetShardMegabytes;
     private final long seed;
     private final long maxPixels;
     private final double maxBadFraction;
@@ -48,11 +61,14 @@ public final class PrepSettings implements Serializable {
     private PrepSettings(Builder b) {
         this.input = b.input;
         this.manifest = b.manifest;
+        this.validationInput = b.validationInput;
+        this.validationManifest = b.validationManifest;
         this.output = b.output;
         this.resize = b.resize;
         this.encoding = b.encoding;
         this.validationFraction = b.validationFraction;
         this.targetRowsPerShard = b.targetRowsPerShard;
+        this.targetShardMegabytes = b.targetShardMegabytes;
         this.seed = b.seed;
         this.maxPixels = b.maxPixels;
         this.maxBadFraction = b.maxBadFraction;
@@ -72,11 +88,14 @@ public final class PrepSettings implements Serializable {
         Builder b = new Builder();
         b.input = input;
         b.manifest = manifest;
+        b.validationInput = validationInput;
+        b.validationManifest = validationManifest;
         b.output = output;
         b.resize = resize;
         b.encoding = encoding;
         b.validationFraction = validationFraction;
         b.targetRowsPerShard = targetRowsPerShard;
+        b.targetShardMegabytes = targetShardMegabytes;
         b.seed = seed;
         b.maxPixels = maxPixels;
         b.maxBadFraction = maxBadFraction;
@@ -112,11 +131,40 @@ public final class PrepSettings implements Serializable {
         if (encoding == null) {
             problems.add("encoding is required: OutputEncoding.jpeg(q), png() or raw()");
         }
-        if (!(validationFraction >= 0.0 && validationFraction < 1.0)) {
+        if (validationInput != null && isBlank(validationInput)) {
+            problems.add("validation input is empty: leave it unset or give a folder with one sub-folder per class");
+        }
+        if (validationManifest != null && isBlank(validationManifest)) {
+            problems.add("validation manifest is empty: leave it unset or give a CSV/TSV file of path,label lines");
+        }
+        if (!isBlank(validationInput) && !isBlank(input) && trimSlash(validationInput).equals(trimSlash(input))) {
+            problems.add("validation input must differ from input (" + input + "): give the validation images their own"
+                    + " folder, or leave it unset and split the input by validationFraction");
+        }
+        if (!isBlank(validationManifest) && !isBlank(manifest) && trimSlash(validationManifest).equals(trimSlash(manifest))) {
+            problems.add("validation manifest must differ from manifest (" + manifest + "): list the validation images in"
+                    + " their own file, or leave it unset and split the manifest by validationFraction");
+        }
+        if (!isBlank(validationInput) && !isBlank(output) && trimSlash(validationInput).equals(trimSlash(output))) {
+            problems.add("output must differ from the validation input (" + output + ")");
+        }
+        if (validationFraction != null && !(validationFraction >= 0.0 && validationFraction < 1.0)) {
             problems.add("validation fraction must be in [0, 1), got " + validationFraction);
         }
-        if (targetRowsPerShard < 1) {
+        if (separateValidationInput() && validationFraction != null && validationFraction != 0.0) {
+            problems.add("validation fraction must be 0 or unset with a separate validation input/manifest (got "
+                    + validationFraction + "): every image of input/manifest goes to train and every image of the"
+                    + " validation input to validation; unset validationInput/validationManifest to split one input instead");
+        }
+        if (targetRowsPerShard != null && targetRowsPerShard < 1) {
             problems.add("target rows per shard must be >= 1, got " + targetRowsPerShard);
+        }
+        if (targetShardMegabytes != null && targetShardMegabytes < 1) {
+            problems.add("target shard megabytes must be >= 1, got " + targetShardMegabytes);
+        }
+        if (targetShardMegabytes != null && targetRowsPerShard != null) {
+            problems.add("set either target rows per shard (" + targetRowsPerShard + ") or target shard megabytes ("
+                    + targetShardMegabytes + "), not both: they are two ways of choosing the number of shards");
         }
         if (maxPixels < 1) {
             problems.add("max pixels must be >= 1, got " + maxPixels);
@@ -163,6 +211,28 @@ public final class PrepSettings implements Serializable {
         return manifest;
     }
 
+    /**
+     * A class-folder tree whose every image goes to the validation split (and then every image of
+     * {@link #input()}/{@link #manifest()} to train); with {@link #validationManifest()}, the root its relative
+     * paths are resolved against. Null if unset.
+     */
+    public String validationInput() {
+        return validationInput;
+    }
+
+    /**
+     * A CSV/TSV of {@code path,label} lines whose every image goes to the validation split; relative paths are
+     * resolved against {@link #validationInput()}, or the manifest's own folder when that is unset. Null if unset.
+     */
+    public String validationManifest() {
+        return validationManifest;
+    }
+
+    /** True if the validation split comes from its own input (validationInput and/or validationManifest). */
+    public boolean separateValidationInput() {
+        return validationInput != null || validationManifest != null;
+    }
+
     public String output() {
         return output;
     }
@@ -175,12 +245,44 @@ public final class PrepSettings implements Serializable {
         return encoding;
     }
 
+    /**
+     * The fraction of the one input that goes to validation (by path hash): as set, else
+     * {@link #DEFAULT_VALIDATION_FRACTION}, but 0 with a separate validation input.
+     */
     public double validationFraction() {
-        return validationFraction;
+        if (validationFraction != null) {
+            return validationFraction;
+        }
+        return separateValidationInput() ? 0.0 : DEFAULT_VALIDATION_FRACTION;
     }
 
+    /** As set, else {@link #DEFAULT_TARGET_ROWS_PER_SHARD}; 0 when shards are sized by {@link #targetShardMegabytes()}. */
     public int targetRowsPerShard() {
-        return targetRowsPerShard;
+        if (targetRowsPerShard != null) {
+            return targetRowsPerShard;
+        }
+        return targetShardMegabytes != null ? 0 : DEFAULT_TARGET_ROWS_PER_SHARD;
+    }
+
+    /** Target encoded-image megabytes (MiB) per shard file; 0 when shards are sized by rows. */
+    public int targetShardMegabytes() {
+        return targetShardMegabytes == null ? 0 : targetShardMegabytes;
+    }
+
+    /**
+     * Shards for one split of {@code rows} rows whose encoded images total {@code imageBytes} bytes:
+     * ceil(imageBytes / (targetShardMegabytes * 2^20)) when sized by bytes, else ceil(rows / targetRowsPerShard);
+     * at least 1 (an empty split gets one schema-only file).
+     */
+    public int shardsFor(long rows, long imageBytes) {
+        long shards = targetShardMegabytes != null
+                ? ceilDiv(imageBytes, targetShardMegabytes * BYTES_PER_MEGABYTE)
+                : ceilDiv(rows, targetRowsPerShard());
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, shards));
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return a <= 0 ? 0 : (a - 1) / b + 1;
     }
 
     public long seed() {
@@ -218,9 +320,11 @@ public final class PrepSettings implements Serializable {
 
     @Override
     public String toString() {
-        return "PrepSettings{input=" + input + ", manifest=" + manifest + ", output=" + output
-                + ", resize=" + resize + ", encoding=" + encoding + ", validationFraction=" + validationFraction
-                + ", targetRowsPerShard=" + targetRowsPerShard + ", seed=" + seed + ", maxPixels=" + maxPixels
+        return "PrepSettings{input=" + input + ", manifest=" + manifest + ", validationInput=" + validationInput
+                + ", validationManifest=" + validationManifest + ", output=" + output
+                + ", resize=" + resize + ", encoding=" + encoding + ", validationFraction=" + validationFraction()
+                + ", targetRowsPerShard=" + targetRowsPerShard() + ", targetShardMegabytes=" + targetShardMegabytes()
+                + ", seed=" + seed + ", maxPixels=" + maxPixels
                 + ", maxBadFraction=" + maxBadFraction + ", labelIndex=" + labelIndex
                 + ", allowUnknownClasses=" + allowUnknownClasses + ", incremental=" + incremental
                 + ", overwrite=" + overwrite + ", maxListedBadFiles=" + maxListedBadFiles + "}";
@@ -230,11 +334,14 @@ public final class PrepSettings implements Serializable {
     public static final class Builder {
         private String input;
         private String manifest;
+        private String validationInput;
+        private String validationManifest;
         private String output;
         private ResizeSpec resize = ResizeSpec.shorterSide(256);
         private OutputEncoding encoding = OutputEncoding.jpeg();
-        private double validationFraction = DEFAULT_VALIDATION_FRACTION;
-        private int targetRowsPerShard = DEFAULT_TARGET_ROWS_PER_SHARD;
+        private Double validationFraction;
+        private Integer targetRowsPerShard;
+        private Integer targetShardMegabytes;
         private long seed = DEFAULT_SEED;
         private long maxPixels = DEFAULT_MAX_PIXELS;
         private double maxBadFraction = DEFAULT_MAX_BAD_FRACTION;
@@ -257,6 +364,24 @@ public final class PrepSettings implements Serializable {
             return this;
         }
 
+        /**
+         * A separate validation set: a folder with one sub-folder per class (like input), or with
+         * {@link #validationManifest(String)} the root its relative paths are resolved against. When given, every
+         * image of input/manifest goes to train and every image here to validation; validationFraction must then
+         * be 0 or unset. Classes found only here (not in input/manifest nor in a given or existing label index)
+         * are an error unless {@link #allowUnknownClasses(boolean)}.
+         */
+        public Builder validationInput(String uri) {
+            this.validationInput = uri;
+            return this;
+        }
+
+        /** A CSV/TSV of {@code path,label} lines for the validation split; otherwise as {@link #validationInput(String)}. */
+        public Builder validationManifest(String uri) {
+            this.validationManifest = uri;
+            return this;
+        }
+
         public Builder output(String uri) {
             this.output = uri;
             return this;
@@ -274,15 +399,29 @@ public final class PrepSettings implements Serializable {
             return this;
         }
 
-        /** Default 0.1. Split by a stable hash of the relative path, independent of the seed. */
+        /**
+         * Default 0.1 (0 with a separate validation input, where only 0 is accepted). Split by a stable hash of
+         * the relative path, independent of the seed.
+         */
         public Builder validationFraction(double fraction) {
             this.validationFraction = fraction;
             return this;
         }
 
-        /** Default 5000. */
+        /** Default 5000: shards per split = ceil(rows / target). Excludes {@link #targetShardMegabytes(int)}. */
         public Builder targetRowsPerShard(int rows) {
             this.targetRowsPerShard = rows;
+            return this;
+        }
+
+        /**
+         * Unset by default. Shards per split = ceil(encoded image bytes of the split / (megabytes * 2^20)), at
+         * least 1. The bytes are the image column's, known after encoding and before writing; a Parquet file also
+         * holds the other columns (about 100 bytes a row) and is compressed (snappy, which can shrink RAW images).
+         * Excludes {@link #targetRowsPerShard(int)}: setting both is an error.
+         */
+        public Builder targetShardMegabytes(int megabytes) {
+            this.targetShardMegabytes = megabytes;
             return this;
         }
 

@@ -15,7 +15,8 @@ final class ProcessingStats implements Serializable {
     long validation;
     long bad;
     long bytesIn;
-    long imageBytesOut;
+    long trainImageBytes;
+    long validationImageBytes;
 
     ProcessingStats add(ProcessedFile p) {
         if (p.sourceBytes > 0) {
@@ -26,11 +27,12 @@ final class ProcessingStats implements Serializable {
             badByReason.merge(p.badReason.key(), 1L, Long::sum);
             return this;
         }
-        imageBytesOut += p.image.length;
         if (p.validation) {
+            validationImageBytes += p.image.length;
             validation++;
             validationPerClass.merge(p.className, 1L, Long::sum);
         } else {
+            trainImageBytes += p.image.length;
             train++;
             trainPerClass.merge(p.className, 1L, Long::sum);
         }
@@ -42,7 +44,8 @@ final class ProcessingStats implements Serializable {
         validation += o.validation;
         bad += o.bad;
         bytesIn += o.bytesIn;
-        imageBytesOut += o.imageBytesOut;
+        trainImageBytes += o.trainImageBytes;
+        validationImageBytes += o.validationImageBytes;
         mergeInto(trainPerClass, o.trainPerClass);
         mergeInto(validationPerClass, o.validationPerClass);
         mergeInto(badByReason, o.badByReason);
@@ -51,6 +54,11 @@ final class ProcessingStats implements Serializable {
 
     long good() {
         return train + validation;
+    }
+
+    /** Bytes of the encoded images (the image column) of both splits. */
+    long imageBytesOut() {
+        return trainImageBytes + validationImageBytes;
     }
 
     long processed() {

@@ -9,7 +9,11 @@ import org.apache.spark.sql.types.StructType;
  * One row is one image. Documented in data-prep/README.md; readers should select columns by these names.
  */
 public final class ShardSchema {
-    /** Path relative to the input root, '/'-separated, e.g. {@code "cat/2019/img_001.jpg"} (manifest paths as written). */
+    /**
+     * Path relative to the root of the row's input, '/'-separated, e.g. {@code "cat/2019/img_001.jpg"} (manifest paths
+     * as written). With a separate validation input, validation rows are relative to that input, so the same path
+     * may appear once in each split (two different files); within a split it is unique.
+     */
     public static final String PATH = "path";
     /** 0-based class id from labels.json. */
     public static final String LABEL = "label";

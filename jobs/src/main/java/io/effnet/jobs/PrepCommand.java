@@ -12,6 +12,10 @@ import java.util.Locale;
 final class PrepCommand {
   private PrepCommand() {}
 
+  private static String qualified(String uri) {
+    return uri == null ? null : RunFiles.qualify(uri);
+  }
+
   static PrepSettings settings(JobConfig c) {
     String mode = c.string("prep.resize-mode").trim().toLowerCase(Locale.ROOT);
     ResizeSpec resize;
@@ -51,18 +55,27 @@ final class PrepCommand {
     }
     String labelIndex = c.optionalString("prep.label-index");
     try {
-      PrepSettings s = PrepSettings.builder()
-          .input(input == null ? null : RunFiles.qualify(input))
-          .manifest(manifest == null ? null : RunFiles.qualify(manifest))
+      PrepSettings.Builder b = PrepSettings.builder()
+          .input(qualified(input))
+          .manifest(qualified(manifest))
+          .validationInput(qualified(c.optionalString("prep.validation-input")))
+          .validationManifest(qualified(c.optionalString("prep.validation-manifest")))
           .output(RunFiles.qualify(c.string("prep.output")))
           .resize(resize)
-          .encoding(encoding)
-          .validationFraction(c.number("prep.validation-fraction"))
-          .targetRowsPerShard(c.integer("prep.rows-per-shard"))
+          .encoding(encoding);
+      if (c.optionalString("prep.validation-fraction") != null) {
+        b.validationFraction(c.number("prep.validation-fraction"));
+      }
+      if (c.integer("prep.shard-megabytes") > 0) {
+        b.targetShardMegabytes(c.integer("prep.shard-megabytes"));
+      } else {
+        b.targetRowsPerShard(c.integer("prep.rows-per-shard"));
+      }
+      PrepSettings s = b
           .seed(c.longValue("prep.seed"))
           .maxPixels(c.longValue("prep.max-pixels"))
           .maxBadFraction(c.number("prep.max-bad-fraction"))
-          .labelIndex(labelIndex == null ? null : RunFiles.qualify(labelIndex))
+          .labelIndex(qualified(labelIndex))
           .allowUnknownClasses(c.bool("prep.allow-new-classes"))
           .incremental(c.bool("prep.incremental"))
           .overwrite(c.bool("prep.overwrite"))
