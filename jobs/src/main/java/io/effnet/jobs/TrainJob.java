@@ -172,6 +172,7 @@ public final class TrainJob {
       e.put("mean_loss", meanLoss(trainer.lossHistory(), lossesBefore));
       if (val != null) {
         e.put("validation", metricsMap(val));
+        trainer.recordValidation(val);
       }
       e.put("iteration", trainer.iterationsDone());
       e.put("next_learning_rate", trainer.currentLearningRate());

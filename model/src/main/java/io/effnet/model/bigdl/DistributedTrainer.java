@@ -13,6 +13,7 @@ import com.intel.analytics.bigdl.optim.Trigger$;
 import com.intel.analytics.bigdl.optim.ValidationMethod;
 import com.intel.analytics.bigdl.optim.ValidationResult;
 import com.intel.analytics.bigdl.visualization.TrainSummary;
+import com.intel.analytics.bigdl.visualization.ValidationSummary;
 import io.effnet.model.bigdl.optim.LabelSmoothingCrossEntropy;
 import io.effnet.model.bigdl.optim.RateSchedule;
 import io.effnet.model.bigdl.optim.RmsPropMomentum;
@@ -122,6 +123,22 @@ public final class DistributedTrainer {
     epochsDone = epochs;
     optimMethod.state().update("epoch", epochs + 1);
     optimMethod.state().update("neval", (int) iterations + 1);
+  }
+
+  /**
+   * Records validation figures in the TensorBoard log (BigDL's ValidationSummary, the tags BigDL's own
+   * validation uses), at the current iteration.
+   */
+  public void recordValidation(Metrics m) {
+    if (summaryDir == null) {
+      return;
+    }
+    ValidationSummary summary = new ValidationSummary(summaryDir, runName);
+    long step = iterationsDone();
+    summary.addScalar("Top1Accuracy", (float) m.top1(), step);
+    summary.addScalar("Top5Accuracy", (float) m.top5(), step);
+    summary.addScalar("Loss", (float) m.loss(), step);
+    summary.close();
   }
 
   /** Iterations (synchronous steps) finished so far, as BigDL counts them. */
