@@ -1,0 +1,79 @@
+package io.effnet.model.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class TrainingBenchmarkOptionsTest {
+  private static TrainingBenchmark.Options parse(String... args) {
+    return TrainingBenchmark.Options.parse(args);
+  }
+
+  @Test
+  void readsEveryOptionInBothSpellings() {
+    TrainingBenchmark.Options o = parse("--variant", "b1", "--size=64", "--batch", "64", "--classes", "10",
+        "--warmup", "3", "--iterations=6", "--cores", "2", "--path", "local", "--depthwise", "direct",
+        "--global-pool", "java", "--compress", "none");
+    BenchmarkSettings s = o.settings;
+    assertEquals("b1", s.variant());
+    assertEquals(64, s.inputSize());
+    assertEquals(64, s.batchSize());
+    assertEquals(10, s.numClasses());
+    assertEquals(3, s.warmupIterations());
+    assertEquals(6, s.measuredIterations());
+    assertEquals(TrainingPath.LOCAL, s.path());
+    assertTrue(s.directDepthwise());
+    assertTrue(s.javaGlobalPooling());
+    assertTrue(s.uncompressedGradients());
+    assertFalse(o.profile);
+    assertTrue(parse("--profile").profile);
+    assertTrue(parse("--compare-depthwise").compareDepthwise);
+    assertTrue(parse("--size", "64", "--help").help);
+  }
+
+  @Test
+  void explainsWhatIsWrong() {
+    assertTrue(message("--size").contains("--size needs a value"));
+    assertTrue(message("--size", "big").contains("whole number"));
+    assertTrue(message("--frobnicate", "1").contains("unknown option '--frobnicate'"));
+    assertTrue(message("--depthwise", "fast").contains("bigdl or direct"));
+    assertTrue(message("--global-pool", "native").contains("bigdl or java"));
+    assertTrue(message("--compress", "zip").contains("fp16 or none"));
+    assertTrue(message("--profile", "--compare-depthwise").contains("separate runs"));
+    assertTrue(message("--batch", "31").contains("multiple of the 2 cores"));
+  }
+
+  private static String message(String... args) {
+    return assertThrows(BenchmarkException.class, () -> parse(args)).getMessage();
+  }
+
+  @Test
+  void usageNamesEveryOption() {
+    String usage = TrainingBenchmark.usage();
+    for (String option : new String[] {"--variant", "--size", "--batch", "--classes", "--warmup", "--iterations",
+        "--cores", "--path", "--depthwise", "--global-pool", "--compress", "--profile", "--compare-depthwise"}) {
+      assertTrue(usage.contains(option), option);
+    }
+  }
+
+  @Test
+  void compareDepthwisePrintsOneRowPerBlockAndATotal() {
+    java.io.PrintStream original = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    int status;
+    try {
+      System.setOut(new java.io.PrintStream(captured, true));
+      status = TrainingBenchmark.run(new String[] {"--size", "32", "--batch", "4", "--warmup", "0", "--iterations",
+          "1", "--compare-depthwise"});
+    } finally {
+      System.setOut(original);
+    }
+    assertEquals(0, status);
+    String text = captured.toString();
+    assertTrue(text.contains("block1a") && text.contains("block7a") && text.contains("total"), text);
+    assertTrue(text.contains("other processes"), text);
+  }
+}
