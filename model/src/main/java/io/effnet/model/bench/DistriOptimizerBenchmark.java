@@ -106,7 +106,13 @@ final class DistriOptimizerBenchmark {
       seconds[i] = s.batchSize() / ((Number) row._2()).doubleValue();
       ends[i] = (long) (((Number) row._3()).doubleValue() * 1e9) + nanosMinusEpochNanos;
     }
-    return ThroughputResult.of(s, BenchModels.engine(), seconds, ends, contention);
+    Tuple3<Object, Object, Object>[] lossRows = summary.readScalar("Loss");
+    Arrays.sort(lossRows, Comparator.comparingLong(r -> ((Number) r._1()).longValue()));
+    double[] losses = new double[lossRows.length];
+    for (int i = 0; i < losses.length; i++) {
+      losses[i] = ((Number) lossRows[i]._2()).doubleValue();
+    }
+    return ThroughputResult.of(s, BenchModels.engine(), seconds, ends, contention).withLosses(losses);
   }
 
   private static List<Sample<Float>> randomSamples(BenchmarkSettings s) {

@@ -66,9 +66,9 @@ public final class LayerProfile {
   /** The one line, as {@link ThroughputResult#line()} with path {@code profile}. */
   public String line() {
     return String.format(Locale.ROOT, "%s engine %s path profile cores %d: %.2f images/s (median of %d steps,"
-            + " %.3f s/step) [%s]", settings.describe(), engine, settings.cores(), imagesPerSecond(),
-        steps.stepSeconds().length, stepMs / 1000, ThroughputResult.contention(steps.otherCores(),
-            steps.worstStepOtherCores()));
+            + " %.3f s/step%s) [%s]", settings.describe(), engine, settings.cores(), imagesPerSecond(),
+        steps.stepSeconds().length, stepMs / 1000, ThroughputResult.lossSummary(steps.losses()),
+        ThroughputResult.contention(steps.otherCores(), steps.worstStepOtherCores()));
   }
 
   public BenchmarkSettings settings() { return settings; }

@@ -65,6 +65,7 @@ final class LayerProfiler {
     double[] sum = new double[s.measuredIterations()];
     double[] update = new double[s.measuredIterations()];
     long[] ends = new long[s.measuredIterations()];
+    double[] stepLosses = new double[steps];
     try {
       for (int i = 0; i < steps; i++) {
         if (i == s.warmupIterations()) {
@@ -82,6 +83,7 @@ final class LayerProfiler {
           loss += f.get();
         }
         final double meanLoss = loss / replicas;
+        stepLosses[i] = meanLoss;
         long t1 = System.nanoTime();
         for (int r = 1; r < replicas; r++) {
           gradient.add(flat.get(r)._2());
@@ -142,7 +144,7 @@ final class LayerProfiler {
     for (int i = 0; i < step.length; i++) {
       stepSeconds[i] = step[i] / 1000;
     }
-    ThroughputResult measured = ThroughputResult.of(s, engine, stepSeconds, ends, contention);
+    ThroughputResult measured = ThroughputResult.of(s, engine, stepSeconds, ends, contention).withLosses(stepLosses);
     return new LayerProfile(s, engine, replicas, ThroughputResult.median(step), ThroughputResult.median(compute),
         ThroughputResult.median(sum), ThroughputResult.median(update), byClass.entries(divisor, replicas),
         byRole.entries(divisor, replicas), measured);

@@ -10,6 +10,7 @@ public final class ThroughputResult {
   private final double[] stepSeconds;
   private final double otherCores;
   private final double worstStepOtherCores;
+  private double[] losses = new double[0];
 
   /**
    * @param engine the BigDL engine the steps ran on ({@code mklblas} or {@code mkldnn})
@@ -58,6 +59,31 @@ public final class ThroughputResult {
 
   public BenchmarkSettings settings() { return settings; }
   public String engine() { return engine; }
+  /**
+   * This result with the training loss of every step (warm-up included), as the optimizer reported it; a
+   * non-finite loss marks the figure as not that of a usable training step.
+   */
+  ThroughputResult withLosses(double[] stepLosses) {
+    ThroughputResult r = new ThroughputResult(settings, engine, stepSeconds, otherCores, worstStepOtherCores);
+    r.losses = stepLosses.clone();
+    return r;
+  }
+
+  /** The loss of every step, warm-up included; empty when the training path does not report it. */
+  public double[] losses() {
+    return losses.clone();
+  }
+
+  /** Whether every reported loss is finite (true when none is reported). */
+  public boolean lossesFinite() {
+    for (double l : losses) {
+      if (Double.isNaN(l) || Double.isInfinite(l)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Cores other processes kept busy over the measured steps; NaN when unknown. */
   public double otherCores() { return otherCores; }
   public double worstStepOtherCores() { return worstStepOtherCores; }
@@ -100,9 +126,26 @@ public final class ThroughputResult {
    */
   public String line() {
     return String.format(Locale.ROOT, "%s engine %s path %s cores %d: %.2f images/s (median of %d steps, "
-            + "%.3f s/step, range %.2f-%.2f images/s) [%s]", settings.describe(), engine, settings.path().optionName(),
-        settings.cores(), medianImagesPerSecond(), stepSeconds.length, medianStepSeconds(), worstImagesPerSecond(),
-        bestImagesPerSecond(), contention(otherCores, worstStepOtherCores));
+            + "%.3f s/step, range %.2f-%.2f images/s%s) [%s]", settings.describe(), engine,
+        settings.path().optionName(), settings.cores(), medianImagesPerSecond(), stepSeconds.length,
+        medianStepSeconds(), worstImagesPerSecond(), bestImagesPerSecond(), lossSummary(losses),
+        contention(otherCores, worstStepOtherCores));
+  }
+
+  /**
+   * {@code , loss 6.91 -> 6.54}, or a warning when a loss was not finite (the optimizer then trained on NaN: the
+   * figure is not that of a usable training step); empty when no loss is known.
+   */
+  static String lossSummary(double[] losses) {
+    if (losses.length == 0) {
+      return "";
+    }
+    for (double l : losses) {
+      if (Double.isNaN(l) || Double.isInfinite(l)) {
+        return ", LOSS NOT FINITE: not a usable training step";
+      }
+    }
+    return String.format(Locale.ROOT, ", loss %.3f -> %.3f", losses[0], losses[losses.length - 1]);
   }
 
   /** {@code other processes 0.02 cores during the measured steps, worst step 0.05}, or that it is unknown. */

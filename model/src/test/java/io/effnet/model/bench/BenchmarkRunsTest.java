@@ -36,6 +36,8 @@ class BenchmarkRunsTest {
     }
     assertTrue(layerMs > 0, p.format());
     assertEquals(2, p.steps().stepSeconds().length);
+    assertEquals(3, p.steps().losses().length);
+    assertTrue(p.steps().lossesFinite(), p.line());
   }
 
   @Test
@@ -84,6 +86,8 @@ class BenchmarkRunsTest {
       assertTrue(s > 0 && s < 60, "step " + s);
     }
     assertTrue(r.line().startsWith("b0 32x32 batch 4 engine mklblas path distri cores 2: "), r.line());
+    assertEquals(3, r.losses().length, "BigDL's recorded loss of every step, warm-up included");
+    assertTrue(r.lossesFinite(), r.line());
     assertTrue(!Double.isNaN(r.otherCores()) || !new java.io.File("/proc/stat").exists(), r.line());
   }
 }

@@ -42,4 +42,17 @@ class ThroughputResultTest {
     assertThrows(BenchmarkException.class,
         () -> new ThroughputResult(B0_224, "mklblas", new double[] {1, 0}, 0, 0));
   }
+
+  @Test
+  void reportedLossesShowTheirTrendOrFlagANonFiniteOne() {
+    ThroughputResult r = new ThroughputResult(B0_224, "mkldnn", new double[] {4.0}, 0, 0);
+    assertEquals(0, r.losses().length);
+    assertTrue(r.lossesFinite());
+    ThroughputResult trained = r.withLosses(new double[] {6.9076, 6.8, 6.5432});
+    assertTrue(trained.lossesFinite());
+    assertTrue(trained.line().contains("images/s, loss 6.908 -> 6.543) ["), trained.line());
+    ThroughputResult diverged = r.withLosses(new double[] {6.88, Double.NaN, Double.NaN});
+    assertTrue(!diverged.lossesFinite());
+    assertTrue(diverged.line().contains("LOSS NOT FINITE: not a usable training step"), diverged.line());
+  }
 }
