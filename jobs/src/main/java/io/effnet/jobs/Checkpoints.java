@@ -1,5 +1,13 @@
 package io.effnet.jobs;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.effnet.jobs.io.RunFiles;
 import io.effnet.model.bigdl.EfficientNet;
@@ -44,7 +52,14 @@ final class Checkpoints {
     }
   }
 
-  void write(int epoch, EfficientNet model, Map<String, Object> state) {
+  private static final String OPTIMIZER_FILE = "optimizer-state.bin";
+  private static final String OPTIMIZER_MAGIC = "EFFNET-OPTIMIZER-1";
+
+  /**
+   * Writes epoch {@code epoch}: the model, the optimizer's buffers (whole vectors by name, e.g. momentum and the
+   * weight average; may be empty) and the state.
+   */
+  void write(int epoch, EfficientNet model, Map<String, float[]> optimizer, Map<String, Object> state) {
     String name = String.format(Locale.ROOT, PREFIX + "%05d", epoch);
     Path tmp = new Path(root, "." + name + ".tmp");
     Path target = new Path(root, name);
@@ -53,6 +68,7 @@ final class Checkpoints {
       fs.delete(tmp, true);
       fs.mkdirs(tmp);
       files.write(new Path(tmp, "model.effnet").toString(), model::write);
+      files.write(new Path(tmp, OPTIMIZER_FILE).toString(), out -> writeBuffers(optimizer, out));
       files.writeJson(new Path(tmp, "state.json").toString(), state);
       fs.delete(target, true);
       if (!fs.rename(tmp, target)) {
@@ -80,6 +96,45 @@ final class Checkpoints {
   EfficientNet latestModel() {
     Path latest = latestDir();
     return files.read(new Path(latest, "model.effnet").toString(), EfficientNet::read);
+  }
+
+  /** The newest checkpoint's optimizer buffers (empty for checkpoints written without them). */
+  Map<String, float[]> latestOptimizerState() {
+    String file = new Path(latestDir(), OPTIMIZER_FILE).toString();
+    return files.exists(file) ? files.read(file, Checkpoints::readBuffers) : new LinkedHashMap<>();
+  }
+
+  static void writeBuffers(Map<String, float[]> buffers, OutputStream target) throws IOException {
+    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(target, 1 << 16));
+    out.writeUTF(OPTIMIZER_MAGIC);
+    out.writeInt(buffers.size());
+    for (Map.Entry<String, float[]> e : buffers.entrySet()) {
+      out.writeUTF(e.getKey());
+      out.writeInt(e.getValue().length);
+      for (float v : e.getValue()) {
+        out.writeFloat(v);
+      }
+    }
+    out.flush();
+  }
+
+  static Map<String, float[]> readBuffers(InputStream source) throws IOException {
+    DataInputStream in = new DataInputStream(new BufferedInputStream(source, 1 << 16));
+    String magic = in.readUTF();
+    if (!OPTIMIZER_MAGIC.equals(magic)) {
+      throw new IOException("not an optimizer state file (header '" + magic + "')");
+    }
+    Map<String, float[]> out = new LinkedHashMap<>();
+    int count = in.readInt();
+    for (int k = 0; k < count; k++) {
+      String name = in.readUTF();
+      float[] values = new float[in.readInt()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = in.readFloat();
+      }
+      out.put(name, values);
+    }
+    return out;
   }
 
   private Path latestDir() {

@@ -47,6 +47,7 @@ public final class TrainJob {
     final ModelSettings model;
     final boolean resume;
     final int keepCheckpoints;
+    final double averageDecay;
 
     Settings(JobConfig c) {
       data = RunFiles.qualify(c.string("train.data"));
@@ -73,9 +74,14 @@ public final class TrainJob {
       model = ModelSettings.from(c);
       resume = c.bool("train.resume");
       keepCheckpoints = Check.positive(c, "train.keep-checkpoints");
+      averageDecay = c.number("train.weight-average-decay");
+      Check.that(averageDecay >= 0 && averageDecay < 1, "train.weight-average-decay", "must be in [0, 1)");
       ShardSource.from(c, model.inputSize());
     }
   }
+
+  /** The moving average of the weights, next to model.effnet when train.weight-average-decay > 0. */
+  static final String AVERAGE_MODEL = "model-ema.effnet";
 
   private TrainJob() {}
 
@@ -150,11 +156,26 @@ public final class TrainJob {
         source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), trainCount, s.batchSize, s.optimizer,
         RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
 
+    if (s.averageDecay > 0) {
+      trainer.averageWeights(s.averageDecay);
+    }
     int firstEpoch = 1;
+    List<String> restoredBuffers = new ArrayList<>();
     if (resumed != null) {
       trainer.resumeAfter(resumed.epoch, resumed.iteration);
       firstEpoch = resumed.epoch + 1;
+      Map<String, float[]> buffers = checkpoints.latestOptimizerState();
+      try {
+        trainer.restoreOptimizerState(buffers);
+      } catch (IllegalArgumentException e) {
+        throw JobException.config("the checkpoint's optimizer state does not fit the configured optimizer (resume with"
+            + " the run's effective-config.conf): " + e.getMessage());
+      }
+      restoredBuffers.addAll(buffers.keySet());
+      progress.line("optimizer state restored: " + (buffers.isEmpty() ? "none in the checkpoint, buffers restart"
+          : String.join(", ", buffers.keySet())));
     }
+    EfficientNet evaluated = model;
     long trainingStarted = System.nanoTime();
     for (int epoch = firstEpoch; epoch <= s.epochs; epoch++) {
       long epochStarted = System.nanoTime();
@@ -162,7 +183,11 @@ public final class TrainJob {
       trainer.trainEpoch(epoch == firstEpoch && resumed == null ? null
           : source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip).rdd());
       double trainSeconds = (System.nanoTime() - epochStarted) / 1e9;
-      Metrics val = validationCount > 0 ? DistributedTrainer.evaluate(model, validation.rdd(), s.batchSize) : null;
+      Map<String, float[]> optimizerState = trainer.optimizerState();
+      // With weight averaging, the average is the model that is validated and shipped (as the reference).
+      evaluated = s.averageDecay > 0 ? model.withParameters(optimizerState.get(DistributedTrainer.AVERAGE)) : model;
+      Metrics val = validationCount > 0 ? DistributedTrainer.evaluate(evaluated, validation.rdd(), s.batchSize)
+          : null;
       double elapsed = (System.nanoTime() - trainingStarted) / 1e9;
       double eta = elapsed / (epoch - firstEpoch + 1) * (s.epochs - epoch);
       Map<String, Object> e = new LinkedHashMap<>();
@@ -182,7 +207,7 @@ public final class TrainJob {
       state.put("iteration", trainer.iterationsDone());
       state.put("epochs", epochs);
       state.put("effective_config", config.renderJson());
-      checkpoints.write(epoch, model, state);
+      checkpoints.write(epoch, model, optimizerState, state);
       progress.line(String.format(Locale.ROOT,
           "epoch %d/%d: loss %.4f, lr %.5f, %.1f images/s, validation %s, elapsed %.0fs, ETA %.0fs",
           epoch, s.epochs, (Double) e.get("mean_loss"), trainer.currentLearningRate(), trainCount / trainSeconds,
@@ -193,9 +218,18 @@ public final class TrainJob {
 
     String modelUri = files.child(s.output, "model.effnet");
     files.write(modelUri, model::write);
+    if (s.averageDecay > 0) {
+      files.write(files.child(s.output, AVERAGE_MODEL), evaluated::write);
+    }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("status", "completed");
     report.put("model", modelUri);
+    report.put("weight_average_decay", s.averageDecay);
+    if (resumed != null) {
+      report.put("resumed_after_epoch", resumed.epoch);
+      report.put("restored_optimizer_buffers", restoredBuffers);
+    }
+    report.put("validated_weights", s.averageDecay > 0 ? "moving average (" + AVERAGE_MODEL + ")" : "trained");
     report.put("variant", spec.variant().name());
     report.put("variant_coefficients", spec.variant().toString());
     report.put("input_size", spec.inputSize());

@@ -124,6 +124,18 @@ class EndToEndLocalTest {
         resumed.get("epochs").get(2).get("next_learning_rate").asDouble(), 1e-12);
     File checkpoints = new File(run, "checkpoints");
     assertEquals(Arrays.asList("epoch-00002", "epoch-00003"), sortedNames(checkpoints));
+    // Momentum, mean square and the weight average were saved whole and handed back to the executors.
+    assertEquals(2, resumed.get("resumed_after_epoch").asInt());
+    assertEquals("[\"rms\",\"momentum\",\"average\"]", resumed.get("restored_optimizer_buffers").toString());
+    java.util.Map<String, float[]> saved;
+    try (java.io.InputStream in = new java.io.FileInputStream(new File(checkpoints, "epoch-00002/optimizer-state.bin"))) {
+      saved = Checkpoints.readBuffers(in);
+    }
+    long parameters = resumed.get("parameters").asLong();
+    for (float[] buffer : saved.values()) {
+      assertEquals(parameters, buffer.length);
+    }
+    assertTrue(new File(run, TrainJob.AVERAGE_MODEL).isFile());
     assertTrue(new File(run, "training-curves.png").length() > 1000);
   }
 

@@ -3,6 +3,7 @@ package io.effnet.model.bigdl;
 import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.nn.CrossEntropyCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
+import com.intel.analytics.bigdl.optim.DistriOptimizer;
 import com.intel.analytics.bigdl.optim.Loss;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
@@ -19,9 +20,11 @@ import io.effnet.model.bigdl.optim.RateSchedule;
 import io.effnet.model.bigdl.optim.RmsPropMomentum;
 import io.effnet.model.bigdl.optim.ScheduledOptimMethod;
 import io.effnet.model.bigdl.optim.SgdMomentum;
+import io.effnet.model.bigdl.optim.ShardedOptimizerState;
 import io.effnet.model.bigdl.optim.WarmupExponentialSchedule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.rdd.RDD;
 import scala.Tuple2;
 import scala.Tuple3;
@@ -40,6 +43,8 @@ public final class DistributedTrainer {
   private final int globalBatch;
   private final OptimMethod<Float> optimMethod;
   private int epochsDone;
+  private boolean started;
+  private final org.apache.spark.SparkContext spark;
 
   /**
    * @param globalBatch samples per synchronous step over all executors (BigDL requires it to be a multiple
@@ -50,6 +55,7 @@ public final class DistributedTrainer {
   public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, long trainCount, int globalBatch,
       OptimizerSettings settings, String summaryDir, String runName) {
     this.model = model;
+    this.spark = train.sparkContext();
     AbstractCriterion criterion = new LabelSmoothingCrossEntropy(settings.labelSmoothing());
     this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply((com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(),
         train, criterion, globalBatch, null, null, BigDL.tag(), BigDL.numeric());
@@ -72,6 +78,53 @@ public final class DistributedTrainer {
         : new SgdMomentum(schedule, s.momentum(), s.nesterov());
   }
 
+  /**
+   * Keeps an exponential moving average of the weights with this decay (the reference: 0.9999, see
+   * {@link ScheduledOptimMethod#averageWeights}); read it with {@link #optimizerState()} and
+   * {@link EfficientNet#withParameters}. Call before the first epoch.
+   */
+  public DistributedTrainer averageWeights(double decay) {
+    if (started) {
+      throw new IllegalStateException("weight averaging must be set before the first epoch");
+    }
+    ((ScheduledOptimMethod) optimMethod).averageWeights(decay);
+    return this;
+  }
+
+  /**
+   * The optimizer's buffers after the last epoch as whole vectors in {@link EfficientNet#flatParameters()} order:
+   * "momentum" (and "rms" for RMSProp) and, with weight averaging, {@link #AVERAGE}. For checkpoints; gathered
+   * from the executors.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public Map<String, float[]> optimizerState() {
+    return ShardedOptimizerState.gather((DistriOptimizer<Float>) (Optimizer) optimizer,
+        model.trainableParameterCount());
+  }
+
+  /**
+   * Starts the executors' optimizer copies from buffers saved by {@link #optimizerState()} (a resumed run), so
+   * momentum and the weight average continue instead of restarting. Call after {@link #resumeAfter} and before
+   * the first epoch.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public void restoreOptimizerState(Map<String, float[]> buffers) {
+    if (started) {
+      throw new IllegalStateException("optimizer state must be restored before the first epoch");
+    }
+    for (Map.Entry<String, float[]> e : buffers.entrySet()) {
+      if (e.getValue().length != model.trainableParameterCount()) {
+        throw new IllegalArgumentException("saved optimizer buffer '" + e.getKey() + "' has " + e.getValue().length
+            + " values, the model " + model.trainableParameterCount() + " parameters");
+      }
+    }
+    ShardedOptimizerState.restore((DistriOptimizer<Float>) (Optimizer) optimizer, spark,
+        Engine.nodeNumber(), buffers);
+  }
+
+  /** State entry of the weight average in {@link #optimizerState()}. */
+  public static final String AVERAGE = ScheduledOptimMethod.AVERAGE;
+
   /** The learning rate of the next step, as the schedule gives it. */
   public double currentLearningRate() {
     return ((ScheduledOptimMethod) optimMethod).schedule().rate(iterationsDone());
@@ -88,6 +141,7 @@ public final class DistributedTrainer {
       ((Optimizer) optimizer).setTrainData(epochData, globalBatch, null, null);
     }
     epochsDone++;
+    started = true;
     if (summaryDir != null) {
       // One event file per epoch, closed after it: BigDL reads scalars back only from complete files.
       trainSummary = new TrainSummary(summaryDir, runName);
@@ -114,7 +168,8 @@ public final class DistributedTrainer {
   /**
    * Continues a run after {@code epochs} finished epochs and {@code iterations} finished iterations (from a
    * checkpoint): BigDL's epoch and iteration counters, which drive the learning-rate schedule, resume
-   * there. Call before the first {@link #trainEpoch}. Optimizer buffers (momentum) start afresh.
+   * there. Call before the first {@link #trainEpoch}. Optimizer buffers (momentum) start afresh unless
+   * {@link #restoreOptimizerState} gives them.
    */
   public void resumeAfter(int epochs, long iterations) {
     if (epochsDone != 0) {

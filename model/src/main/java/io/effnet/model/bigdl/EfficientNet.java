@@ -170,6 +170,40 @@ public final class EfficientNet {
     return model;
   }
 
+  /**
+   * The trainable parameters as one vector, in the order of BigDL's {@code getParameters()} (the order of
+   * {@code parameters()}), which is the order of the optimizer buffers {@link DistributedTrainer} gathers.
+   */
+  public float[] flatParameters() {
+    float[] flat = new float[Math.toIntExact(trainableParameterCount())];
+    int offset = 0;
+    for (Tensor<Float> t : module.parameters()._1()) {
+      Tensor<Float> c = t.isContiguous() ? t : t.contiguous();
+      System.arraycopy((float[]) c.storage().array(), c.storageOffset() - 1, flat, offset, c.nElement());
+      offset += c.nElement();
+    }
+    return flat;
+  }
+
+  /**
+   * A copy of this model (batch-norm statistics included) whose trainable parameters are {@code flat}, in
+   * {@link #flatParameters()} order: e.g. the moving average of the weights.
+   */
+  public EfficientNet withParameters(float[] flat) {
+    if (flat.length != trainableParameterCount()) {
+      throw new IllegalArgumentException("got " + flat.length + " parameter values for a model with "
+          + trainableParameterCount());
+    }
+    EfficientNet copy = fromBytes(toBytes());
+    int offset = 0;
+    for (Tensor<Float> t : copy.module.parameters()._1()) {
+      float[] part = Arrays.copyOfRange(flat, offset, offset + t.nElement());
+      t.copy(BigDL.tensor(part, t.size()));
+      offset += t.nElement();
+    }
+    return copy;
+  }
+
   /** Copies another model's tensors into this one (same architecture). */
   public void copyWeightsFrom(EfficientNet other) {
     Map<String, Tensor<Float>> mine = namedTensors();

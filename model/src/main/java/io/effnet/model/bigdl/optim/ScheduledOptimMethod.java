@@ -5,7 +5,9 @@ import com.intel.analytics.bigdl.optim.OptimMethod$class;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.effnet.model.bigdl.BigDL;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import scala.Function1;
 import scala.Option;
 import scala.Tuple2;
@@ -38,8 +40,12 @@ import scala.Tuple2;
 public abstract class ScheduledOptimMethod implements OptimMethod<Float> {
   private static final long serialVersionUID = 1L;
 
+  /** State entry holding the moving average of the shard's weights, when averaging is on. */
+  public static final String AVERAGE = "average";
+
   private final RateSchedule schedule;
   private Table state;
+  private double averageDecay;
 
   protected ScheduledOptimMethod(RateSchedule schedule) {
     if (schedule == null) {
@@ -64,6 +70,34 @@ public abstract class ScheduledOptimMethod implements OptimMethod<Float> {
   /** Names of the {@link #state()} entries holding per-shard buffers, dropped by {@link #clearHistory()}. */
   protected abstract String[] bufferNames();
 
+  /**
+   * Also keeps an exponential moving average of the weights (state entry {@link #AVERAGE}), updated after every
+   * step as TensorFlow's {@code ExponentialMovingAverage(decay, num_updates=global_step)} in the reference: the
+   * decay used at step k (0-based) is min(decay, (2 + k) / (11 + k)), so that early averages follow the weights
+   * closely. The average starts at the weights before the first step. 0 turns averaging off.
+   */
+  public final ScheduledOptimMethod averageWeights(double decay) {
+    if (!(decay >= 0 && decay < 1)) {
+      throw new IllegalArgumentException("weight-averaging decay must be in [0, 1), got " + decay);
+    }
+    this.averageDecay = decay;
+    return this;
+  }
+
+  /** The weight-averaging decay (0: off). */
+  public final double averageDecay() {
+    return averageDecay;
+  }
+
+  /** Every per-shard buffer this method keeps: the update's own and the weight average when on. */
+  public final List<String> stateBuffers() {
+    List<String> names = new ArrayList<>(Arrays.asList(bufferNames()));
+    if (averageDecay > 0) {
+      names.add(AVERAGE);
+    }
+    return names;
+  }
+
   @Override
   public final Tuple2<Tensor<Float>, Object> optimize(Function1<Tensor<Float>, Tuple2<Float, Tensor<Float>>> feval,
       Tensor<Float> parameter) {
@@ -81,9 +115,26 @@ public abstract class ScheduledOptimMethod implements OptimMethod<Float> {
         throw new IllegalArgumentException(getClass().getSimpleName()
             + " updates contiguous parameter and gradient tensors only (BigDL's flattened getParameters() views)");
       }
-      float rate = (float) schedule.rate(iteration());
-      update(FloatArrays.data(parameter), FloatArrays.offset(parameter), FloatArrays.data(gradient),
-          FloatArrays.offset(gradient), n, rate);
+      float[] x = FloatArrays.data(parameter);
+      int xo = FloatArrays.offset(parameter);
+      Tensor<Float> average = null;
+      if (averageDecay > 0) {
+        boolean fresh = state.get(AVERAGE).isEmpty();
+        average = buffer(AVERAGE, n, 0f);
+        if (fresh) {
+          System.arraycopy(x, xo, FloatArrays.data(average), FloatArrays.offset(average), n);
+        }
+      }
+      long step = iteration();
+      update(x, xo, FloatArrays.data(gradient), FloatArrays.offset(gradient), n, (float) schedule.rate(step));
+      if (average != null) {
+        float d = (float) Math.min(averageDecay, (2.0 + step) / (11.0 + step));
+        float[] a = FloatArrays.data(average);
+        int ao = FloatArrays.offset(average);
+        for (int i = 0; i < n; i++) {
+          a[ao + i] = d * a[ao + i] + (1 - d) * x[xo + i];
+        }
+      }
     }
     return new Tuple2<Tensor<Float>, Object>(parameter, new float[] {((Number) loss).floatValue()});
   }
@@ -164,6 +215,7 @@ public abstract class ScheduledOptimMethod implements OptimMethod<Float> {
     for (String name : bufferNames()) {
       state.delete(name);
     }
+    state.delete(AVERAGE);
   }
 
   /** A deep copy (Java serialization, as BigDL's own methods), buffers and counters included. */

@@ -32,9 +32,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.junit.jupiter.api.Test;
@@ -136,12 +138,75 @@ class BigDLOptimizersIntegrationTest {
   }
 
   /**
+   * The executors' buffers read back after two epochs and put back into a fresh optimizer continue the run exactly
+   * as an uninterrupted one (the resume path of a checkpoint); the weight average equals one computed by hand from
+   * the reference loop's weights after every step.
+   */
+  @Test
+  void buffersAndWeightAverageSurviveARestart() {
+    SparkConf conf = Engine.configure(new SparkConf().setMaster("local[2]").setAppName("optim-restart")
+        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
+    JavaSparkContext sc = new JavaSparkContext(conf);
+    try {
+      Engine.init();
+      Data data = new Data();
+      RDD<Sample<Float>> samples = sc.parallelize(data.samples(), 2).rdd();
+      List<float[]> weightsByStep = new ArrayList<>();
+      AbstractModule<Activity, Activity, Float> model = tinyModel();
+      float[] expected = referenceTraining(model.cloneModule(), data,
+          RmsPropMomentum.efficientNetReference(schedule()).averageWeights(0.9999), weightsByStep);
+      float[] expectedAverage = weightsByStep.get(0).clone();
+      for (int k = 0; k < STEPS; k++) {
+        double d = Math.min(0.9999, (2.0 + k) / (11.0 + k));
+        float[] w = weightsByStep.get(k + 1);
+        for (int i = 0; i < w.length; i++) {
+          expectedAverage[i] = (float) (d * expectedAverage[i] + (1 - d) * w[i]);
+        }
+      }
+
+      ScheduledOptimMethod firstHalf = RmsPropMomentum.efficientNetReference(schedule()).averageWeights(0.9999);
+      Map<String, float[]> afterTwo = trainEpochs(model, samples, firstHalf, true, null, 1, 2, null, null);
+      assertEquals(new java.util.HashSet<>(java.util.Arrays.asList("rms", "momentum", ScheduledOptimMethod.AVERAGE)),
+          afterTwo.keySet());
+      // A new optimizer and optim method, as a resumed driver builds them: counters from the checkpoint.
+      ScheduledOptimMethod secondHalf = RmsPropMomentum.efficientNetReference(schedule()).averageWeights(0.9999);
+      secondHalf.state().update("epoch", 3);
+      secondHalf.state().update("neval", 3);
+      AbstractModule<Activity, Activity, Float> control = model.cloneModule();
+      Map<String, float[]> afterFour = trainEpochs(model, samples, secondHalf, true, null, 3, STEPS, afterTwo,
+          sc.sc());
+      assertClose(expected, values(model.getParameters()._1()), "weights after a restart with restored buffers");
+      assertClose(expectedAverage, afterFour.get(ScheduledOptimMethod.AVERAGE), "weight average after a restart");
+
+      // Control: the same restart without the buffers gives other weights.
+      ScheduledOptimMethod fresh = RmsPropMomentum.efficientNetReference(schedule());
+      fresh.state().update("epoch", 3);
+      fresh.state().update("neval", 3);
+      trainEpochs(control, samples, fresh, true, null, 3, STEPS, null, null);
+      assertTrue(maxDifference(expected, values(control.getParameters()._1())) > 1e-3,
+          "a restart without the buffers should differ");
+    } finally {
+      sc.stop();
+    }
+  }
+
+  /**
    * One {@code optimize()} per epoch as DistributedTrainer. BigDL's {@code maxEpoch(n)} stops once its epoch
    * counter (1-based, the epoch about to run) exceeds n, i.e. after n epochs in all.
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private static void trainPerEpoch(AbstractModule<Activity, Activity, Float> model, RDD<Sample<Float>> samples,
       ScheduledOptimMethod method, boolean reserveOptim, Path checkpoints) {
+    trainEpochs(model, samples, method, reserveOptim, checkpoints, 1, STEPS, null, null);
+  }
+
+  /**
+   * Epochs {@code first..last} (one optimize() each); with {@code restore} the executors start from those
+   * buffers; returns the gathered buffers after the last epoch.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Map<String, float[]> trainEpochs(AbstractModule<Activity, Activity, Float> model,
+      RDD<Sample<Float>> samples, ScheduledOptimMethod method, boolean reserveOptim, Path checkpoints, int first,
+      int last, Map<String, float[]> restore, SparkContext sc) {
     Optimizer<Float, ?> optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply(
         (AbstractModule) model, samples, (AbstractCriterion) LabelSmoothingCrossEntropy.efficientNetReference(),
         SAMPLES, null, null, BigDL.tag(), BigDL.numeric());
@@ -155,11 +220,17 @@ class BigDLOptimizersIntegrationTest {
     if (checkpoints != null) {
       optimizer.setCheckpoint(checkpoints.toString(), Trigger$.MODULE$.everyEpoch());
     }
-    for (int epoch = 1; epoch <= STEPS; epoch++) {
+    if (restore != null) {
+      ShardedOptimizerState.restore(distri, sc, Engine.nodeNumber(), restore);
+    }
+    for (int epoch = first; epoch <= last; epoch++) {
       optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epoch));
       optimizer.optimize();
     }
+    Map<String, float[]> gathered = reserveOptim
+        ? ShardedOptimizerState.gather(distri, model.getParameters()._1().nElement()) : null;
     optimizer.shutdown();
+    return gathered;
   }
 
   /** The checkpoint file {@code <prefix>*.<neval>} with the highest counter (BigDL nests a folder per call). */
@@ -189,9 +260,17 @@ class BigDLOptimizersIntegrationTest {
   @SuppressWarnings("unchecked")
   private static float[] referenceTraining(AbstractModule<Activity, Activity, Float> model, Data data,
       ScheduledOptimMethod method) {
+    return referenceTraining(model, data, method, new ArrayList<>());
+  }
+
+  /** As above; {@code weightsByStep} receives the weights before the first step and after every step. */
+  @SuppressWarnings("unchecked")
+  private static float[] referenceTraining(AbstractModule<Activity, Activity, Float> model, Data data,
+      ScheduledOptimMethod method, List<float[]> weightsByStep) {
     LabelSmoothingCrossEntropy criterion = LabelSmoothingCrossEntropy.efficientNetReference();
     Tuple2<Tensor<Float>, Tensor<Float>> parameters = model.getParameters();
     model.training();
+    weightsByStep.add(values(parameters._1()));
     float firstLoss = Float.NaN;
     for (int step = 1; step <= STEPS; step++) {
       model.zeroGradParameters();
@@ -209,6 +288,7 @@ class BigDLOptimizersIntegrationTest {
           return new Tuple2<>(loss, gradient);
         }
       }, parameters._1());
+      weightsByStep.add(values(parameters._1()));
     }
     float lastLoss = criterion.forward((Tensor<Float>) model.forward(data.features()), data.labels());
     assertTrue(lastLoss < firstLoss - 1e-3, method + ": loss " + firstLoss + " -> " + lastLoss);
