@@ -89,6 +89,32 @@ class EfficientNetTest {
     }
   }
 
+  /** The flat parameter order (the optimizer buffers' order) maps back onto the same tensors. */
+  @Test
+  void withParametersPutsAFlatVectorBackInPlace() {
+    NetworkSpec spec = NetworkSpec.resolve(new Variant("tiny", 0.25, 0.34, 32, 0.2, 0.2), 3, 32);
+    EfficientNet model = EfficientNetBuilder.build(spec);
+    float[] flat = model.flatParameters();
+    assertEquals(model.trainableParameterCount(), flat.length);
+    EfficientNet same = model.withParameters(flat);
+    java.util.Map<String, com.intel.analytics.bigdl.tensor.Tensor<Float>> expected = model.namedTensors();
+    java.util.Map<String, com.intel.analytics.bigdl.tensor.Tensor<Float>> actual = same.namedTensors();
+    assertEquals(expected.keySet(), actual.keySet());
+    for (String name : expected.keySet()) {
+      assertEquals(expected.get(name), actual.get(name), name);
+    }
+    float[] doubled = flat.clone();
+    for (int i = 0; i < doubled.length; i++) {
+      doubled[i] *= 2;
+    }
+    EfficientNet twice = model.withParameters(doubled);
+    // Weights follow the vector; batch-norm running statistics are not parameters and stay as they were.
+    assertEquals(2 * expected.get("top_conv/weight").valueAt(1, 1, 1, 1, 1),
+        twice.namedTensors().get("top_conv/weight").valueAt(1, 1, 1, 1, 1), 1e-7);
+    assertEquals(expected.get("top_bn/runningVar"), twice.namedTensors().get("top_bn/runningVar"));
+    assertEquals(flat[0] * 2, twice.flatParameters()[0], 0);
+  }
+
   @Test
   void readingSomethingElseFailsClearly() {
     IOException e = assertThrows(IOException.class,

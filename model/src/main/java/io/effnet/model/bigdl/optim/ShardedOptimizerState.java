@@ -97,15 +97,10 @@ public final class ShardedOptimizerState {
     for (int p = 0; p < partitions; p++) {
       ScheduledOptimMethod copy = driverCopy.clone();
       for (Map.Entry<String, float[]> e : buffers.entrySet()) {
-        int size = e.getValue().length;
-        int share = size / partitions;
-        int extra = size % partitions;
-        int start = p * share + Math.min(p, extra);
-        int length = share + (p < extra ? 1 : 0);
-        float[] slice = new float[length];
-        System.arraycopy(e.getValue(), start, slice, 0, length);
-        Tensor<Float> t = BigDL.tensor(slice, length);
-        copy.state().update(e.getKey(), t);
+        int[] range = slice(e.getValue().length, partitions, p);
+        float[] part = new float[range[1]];
+        System.arraycopy(e.getValue(), range[0], part, 0, range[1]);
+        copy.state().update(e.getKey(), BigDL.tensor(part, range[1]));
       }
       perPartition.add(new scala.collection.immutable.Map.Map1<String, OptimMethod<Float>>(key, copy));
     }
@@ -116,6 +111,13 @@ public final class ShardedOptimizerState {
         new JavaSparkContext(spark).parallelize(perPartition, partitions).rdd().cache();
     restored.count();
     optimizer.previousOptim_$eq(restored);
+  }
+
+  /** {start, length} of partition {@code p}'s slice of {@code size} values, as AllReduceParameter splits them. */
+  static int[] slice(int size, int partitions, int p) {
+    int share = size / partitions;
+    int extra = size % partitions;
+    return new int[] {p * share + Math.min(p, extra), share + (p < extra ? 1 : 0)};
   }
 
   private static Iterator<Shard> shardsOf(Integer partition,
