@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
  * Exit codes: 0 success, 2 usage, 3 configuration, 4 input data, 5 job failed, 1 unexpected error.
  */
 @Command(name = "effnet", mixinStandardHelpOptions = true, version = "effnet-spark 0.1.0",
-    description = "EfficientNet on Spark: prepare data, train, evaluate.",
-    subcommands = {Cli.Prep.class, Cli.Train.class, Cli.Evaluate.class, Cli.Summary.class, Quickstart.class})
+    description = "EfficientNet on Spark: prepare data, train, evaluate, search coefficients.",
+    subcommands = {Cli.Prep.class, Cli.Train.class, Cli.Evaluate.class, Cli.Summary.class, Cli.Search.class,
+        Quickstart.class})
 public final class Cli implements Callable<Integer> {
 
   @Override
@@ -147,6 +148,26 @@ public final class Cli implements Callable<Integer> {
         java.util.Map<String, Object> r = EvaluateJob.run(spark, config, progress);
         System.out.printf(java.util.Locale.ROOT, "top1=%.4f top5=%.4f loss=%.4f images=%s%n", r.get("top1"),
             r.get("top5"), r.get("loss"), r.get("count"));
+      });
+    }
+  }
+
+  @Command(name = "search", mixinStandardHelpOptions = true,
+      description = "Grid-search the compound coefficients alpha, beta, gamma at phi = 1 by training short proxy runs"
+          + " (paper section 3.3, step 1; resumable), then scale the best to phi = 1..N (step 2).")
+  static final class Search extends JobCommand {
+    @Override
+    String name() {
+      return "search";
+    }
+
+    @Override
+    void run(JobConfig config, Progress progress) {
+      SearchJob.validate(config);
+      onSpark("effnet-search", true, spark -> {
+        for (String line : SearchReport.lines(SearchJob.run(spark, config, progress))) {
+          System.out.println(line);
+        }
       });
     }
   }

@@ -67,6 +67,19 @@ public final class JobConfig {
     return new JobConfig(merged);
   }
 
+  /**
+   * This configuration with some keys replaced (e.g. a job deriving the config of a sub-run). Values are taken
+   * as they are, never parsed, so paths need no quoting; unknown keys are rejected as with {@code --set}.
+   */
+  public JobConfig with(Map<String, ?> values) {
+    Config extra = ConfigFactory.empty();
+    for (Map.Entry<String, ?> e : values.entrySet()) {
+      extra = extra.withValue(qualify(e.getKey()), ConfigValueFactory.fromAnyRef(e.getValue()));
+    }
+    rejectUnknownKeys(schema(), extra);
+    return new JobConfig(extra.withFallback(config).resolve());
+  }
+
   /** Defaults only. */
   public static JobConfig defaults() {
     return load(null, new ArrayList<String>());
