@@ -7,6 +7,7 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
+import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -256,8 +257,10 @@ public final class EfficientNet {
    * Freezes every layer but the head, as Keras' {@code trainable = False}: convolution and batch-norm weights get
    * no gradient (BigDL's {@code freeze()}: gradient scales 0, which also skips the layers' L2 regularisers) and
    * batch norms normalise with their running statistics in training too, without updating them
-   * ({@link FreezableBatchNorm}). Only {@value #HEAD_LAYER} then trains; drop-connect and dropout stay active, as
-   * they have no weights.
+   * ({@link FreezableBatchNorm}). Drop-connect in the blocks is off as well ({@link DropConnect}): the frozen
+   * backbone computes its inference function in training too, a fixed feature extractor, as in Keras' recipe
+   * {@code base_model(x, training=False)}. Only {@value #HEAD_LAYER} trains; {@code top_dropout}, in the head,
+   * stays active.
    *
    * <p>With optimizers whose buffers start at zero for a zero gradient (momentum; RMSProp's momentum), frozen weights
    * stay bit-identical. BigDL's {@code DistriOptimizer} copies the model to the executors at every {@code optimize()}

@@ -20,6 +20,7 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
+import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 import io.effnet.model.bigdl.optim.ConstantRate;
 import io.effnet.model.bigdl.optim.LabelSmoothingCrossEntropy;
@@ -39,8 +40,12 @@ class FineTuningTest {
   private static final int BATCH = 4;
 
   private static EfficientNet narrow(int classes, long seed) {
+    return narrow(NARROW, classes, seed);
+  }
+
+  private static EfficientNet narrow(Variant variant, int classes, long seed) {
     BigDL.seed(seed);
-    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, classes, SIZE), 1e-4, 0.9);
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(variant, classes, SIZE), 1e-4, 0.9);
     // Non-trivial batch-norm statistics and scales, so that "unchanged" means something.
     KnownWeights.install(model, seed, 1);
     return model;
@@ -79,7 +84,7 @@ class FineTuningTest {
 
   @Test
   void freezingMarksEveryLayerButTheHeadAndUnfreezingUndoesIt() {
-    EfficientNet model = narrow(3, 4);
+    EfficientNet model = narrow(NARROW.withDropout(0.2, 0.2), 3, 4);
     model.module().training();
     assertTrue(model.frozenLayerNames().isEmpty());
     assertFalse(model.isBackboneFrozen());
@@ -100,6 +105,11 @@ class FineTuningTest {
       assertTrue(bn.isFrozen());
       assertFalse(bn.isTraining(), bn.getName() + " is frozen, so in evaluation mode while the model trains");
     }
+    List<DropConnect> drops = layersOf(model, DropConnect.class);
+    assertFalse(drops.isEmpty());
+    for (DropConnect d : drops) {
+      assertTrue(d.isFrozen() && !d.isTraining(), d.getName());
+    }
     assertTrue(model.module().isTraining());
 
     model.unfreezeBackbone();
@@ -108,15 +118,18 @@ class FineTuningTest {
       assertTrue(bn.isTraining(), bn.getName() + " trains again");
       assertEquals(1.0, bn.getScaleW());
     }
+    for (DropConnect d : drops) {
+      assertTrue(!d.isFrozen() && d.isTraining(), d.getName());
+    }
   }
 
   /**
-   * Frozen, a network without random layers computes in training mode exactly what it computes at inference, and
-   * its batch-norm statistics do not move.
+   * Frozen, the backbone computes in training mode exactly what it computes at inference (batch norms with their
+   * running statistics, drop-connect off), and its batch-norm statistics do not move. The head's dropout is 0 here.
    */
   @Test
   void aFrozenBackboneInTrainingModeComputesTheInferenceForward() {
-    EfficientNet model = narrow(3, 5);
+    EfficientNet model = narrow(NARROW.withDropout(0, 0.3), 3, 5);
     float[] images = Activations.images(6, BATCH, SIZE);
     model.module().evaluate();
     float[] inference = forward(model, images);
@@ -206,15 +219,20 @@ class FineTuningTest {
   }
 
   private static List<FreezableBatchNorm> batchNorms(EfficientNet model) {
-    List<FreezableBatchNorm> out = new ArrayList<>();
+    List<FreezableBatchNorm> out = layersOf(model, FreezableBatchNorm.class);
+    assertFalse(out.isEmpty());
+    return out;
+  }
+
+  private static <L> List<L> layersOf(EfficientNet model, Class<L> type) {
+    List<L> out = new ArrayList<>();
     for (Object layer : scala.collection.JavaConverters.seqAsJavaListConverter(
         ((com.intel.analytics.bigdl.nn.Container<?, ?, ?>) (AbstractModule<?, ?, ?>) model.module()).modules())
         .asJava()) {
-      if (layer instanceof FreezableBatchNorm) {
-        out.add((FreezableBatchNorm) layer);
+      if (type.isInstance(layer)) {
+        out.add(type.cast(layer));
       }
     }
-    assertFalse(out.isEmpty());
     return out;
   }
 
