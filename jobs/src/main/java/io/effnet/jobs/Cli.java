@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
  * Exit codes: 0 success, 2 usage, 3 configuration, 4 input data, 5 job failed, 1 unexpected error.
  */
 @Command(name = "effnet", mixinStandardHelpOptions = true, version = "effnet-spark 0.1.0",
-    description = "EfficientNet on Spark: prepare data, train, evaluate, search coefficients.",
-    subcommands = {Cli.Prep.class, Cli.Train.class, Cli.Evaluate.class, Cli.Summary.class, Cli.Search.class,
-        Quickstart.class})
+    description = "EfficientNet on Spark: prepare data, train, fine-tune, evaluate, search coefficients.",
+    subcommands = {Cli.Prep.class, Cli.Train.class, Cli.Finetune.class, Cli.Evaluate.class, Cli.Summary.class,
+        Cli.Search.class, Quickstart.class})
 public final class Cli implements Callable<Integer> {
 
   @Override
@@ -129,6 +129,22 @@ public final class Cli implements Callable<Integer> {
     void run(JobConfig config, Progress progress) {
       new TrainJob.Settings(config);
       onSpark("effnet-train", true, spark -> TrainJob.run(spark, config, progress));
+    }
+  }
+
+  @Command(name = "finetune", mixinStandardHelpOptions = true,
+      description = "Fine-tune a saved model (finetune.source) on a new prep dataset: a new classifier for its classes,"
+          + " the backbone frozen for finetune.freeze-epochs epochs (-1: throughout); otherwise as train.")
+  static final class Finetune extends JobCommand {
+    @Override
+    String name() {
+      return "finetune";
+    }
+
+    @Override
+    void run(JobConfig config, Progress progress) {
+      new FinetuneJob.Settings(config);
+      onSpark("effnet-finetune", true, spark -> FinetuneJob.run(spark, config, progress));
     }
   }
 

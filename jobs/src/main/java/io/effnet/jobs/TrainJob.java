@@ -29,7 +29,9 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * Trains an EfficientNet on a prep dataset with BigDL's synchronous data-parallel DistriOptimizer, validating
- * after every epoch, and writes the model, its provenance and a metrics report to the run folder.
+ * after every epoch, and writes the model, its provenance and a metrics report to the run folder. The training
+ * loop serves {@code train} and {@code finetune} alike: a {@link RunSetup} says what the run starts from and what
+ * changes between epochs.
  */
 public final class TrainJob {
   /** The settings of a run, validated before any data is read. */
@@ -44,24 +46,34 @@ public final class TrainJob {
     final long seed;
     final boolean flip;
     final long maxImages;
-    final ModelSettings model;
     final boolean resume;
     final int keepCheckpoints;
     final double averageDecay;
 
+    /** The {@code train} job's settings, with the model and input sections it trains from. */
     Settings(JobConfig c) {
+      this(c, "train");
+      ShardSource.from(c, ModelSettings.from(c).inputSize());
+    }
+
+    /**
+     * The run settings of {@code effnet.train}, except the learning rate's {@code base-learning-rate} and
+     * {@code warmup-epochs}, which come from {@code effnet.<rateSection>}.
+     */
+    Settings(JobConfig c, String rateSection) {
       data = RunFiles.qualify(c.string("train.data"));
       output = RunFiles.qualify(c.string("train.output"));
       epochs = Check.positive(c, "train.epochs");
       batchSize = Check.positive(c, "train.batch-size");
       try {
         optimizer = new OptimizerSettings(OptimizerSettings.method(c.string("train.optimizer")),
-            c.number("train.base-learning-rate") * batchSize / 256.0, c.number("train.warmup-epochs"),
+            c.number(rateSection + ".base-learning-rate") * batchSize / 256.0,
+            c.number(rateSection + ".warmup-epochs"),
             c.number("train.lr-decay-rate"), c.number("train.lr-decay-epochs"), c.number("train.momentum"),
             c.bool("train.nesterov"), c.number("train.rmsprop-decay"), c.number("train.rmsprop-epsilon"),
             c.number("train.label-smoothing"));
       } catch (IllegalArgumentException e) {
-        throw JobException.config("effnet.train: " + e.getMessage());
+        throw JobException.config("effnet.train / effnet." + rateSection + ": " + e.getMessage());
       }
       weightDecay = c.number("train.weight-decay");
       Check.that(weightDecay >= 0, "train.weight-decay", "must be >= 0");
@@ -71,12 +83,10 @@ public final class TrainJob {
       flip = c.bool("train.flip");
       maxImages = c.longValue("train.max-images");
       Check.that(maxImages >= 0, "train.max-images", "must be >= 0");
-      model = ModelSettings.from(c);
       resume = c.bool("train.resume");
       keepCheckpoints = Check.positive(c, "train.keep-checkpoints");
       averageDecay = c.number("train.weight-average-decay");
       Check.that(averageDecay >= 0 && averageDecay < 1, "train.weight-average-decay", "must be in [0, 1)");
-      ShardSource.from(c, model.inputSize());
     }
   }
 
@@ -85,11 +95,57 @@ public final class TrainJob {
 
   private TrainJob() {}
 
-  /** Runs the job on an existing session (BigDL engine initialised); returns the report written. */
+  /** A run from scratch: the {@code model} section's network, freshly initialised, all layers training. */
+  static RunSetup fromScratch(JobConfig config) {
+    final ModelSettings model = ModelSettings.from(config);
+    return new RunSetup() {
+      @Override
+      public String job() {
+        return "train";
+      }
+
+      @Override
+      public int inputSize() {
+        return model.inputSize();
+      }
+
+      @Override
+      public EfficientNet initialModel(int numClasses, double weightDecay, double bnDecay) {
+        return EfficientNetBuilder.build(model.resolve(numClasses), weightDecay, bnDecay);
+      }
+
+      @Override
+      public boolean validatesInitialModel() {
+        return false;
+      }
+
+      @Override
+      public void beforeEpoch(int epoch, EfficientNet net, DistributedTrainer trainer, Map<String, Object> record,
+          Progress progress) {}
+
+      @Override
+      public Map<String, Object> reportEntries(int epochs) {
+        return new LinkedHashMap<>();
+      }
+
+      @Override
+      public Map<String, Object> provenanceEntries() {
+        return new LinkedHashMap<>();
+      }
+    };
+  }
+
+  /** Runs the train job on an existing session (BigDL engine initialised); returns the report written. */
   public static Map<String, Object> run(SparkSession spark, JobConfig config, Progress progress) {
+    new Settings(config);
+    return run(spark, config, progress, fromScratch(config));
+  }
+
+  /** Runs a training job as {@code setup} starts it; returns the report written. */
+  static Map<String, Object> run(SparkSession spark, JobConfig config, Progress progress, RunSetup setup) {
     long started = System.nanoTime();
-    Settings s = new Settings(config);
-    ShardSource source = ShardSource.from(config, s.model.inputSize());
+    Settings s = new Settings(config, setup.job());
+    ShardSource source = ShardSource.from(config, setup.inputSize());
     RunFiles files = new RunFiles(spark.sparkContext().hadoopConfiguration());
 
     int nodes = Engine.nodeNumber();
@@ -124,10 +180,11 @@ public final class TrainJob {
           + " training images");
     }
 
-    NetworkSpec spec = s.model.resolve(labels.size());
     BigDL.seed(s.seed);
-    EfficientNet model = EfficientNetBuilder.build(spec, s.weightDecay, s.bnDecay);
+    EfficientNet model = setup.initialModel(labels.size(), s.weightDecay, s.bnDecay);
+    NetworkSpec spec = model.spec();
     List<Map<String, Object>> epochs = new ArrayList<>();
+    Map<String, Object> initialValidation = null;
     if (resumed != null) {
       EfficientNet saved = checkpoints.latestModel();
       if (saved.spec().numClasses() != spec.numClasses() || saved.spec().blocks().size() != spec.blocks().size()
@@ -139,6 +196,9 @@ public final class TrainJob {
       model.copyWeightsFrom(saved);
       for (JsonNode e : resumed.json.get("epochs")) {
         epochs.add(RunFiles.json().convertValue(e, Map.class));
+      }
+      if (resumed.json.hasNonNull(INITIAL_VALIDATION)) {
+        initialValidation = RunFiles.json().convertValue(resumed.json.get(INITIAL_VALIDATION), Map.class);
       }
       progress.line("resuming after epoch " + resumed.epoch + " (iteration " + resumed.iteration + ") from "
           + files.child(s.output, Checkpoints.DIR));
@@ -152,6 +212,11 @@ public final class TrainJob {
 
     JavaRDD<Sample<Float>> validation = source.evaluationSamples(validationRows).persist(
         StorageLevel.MEMORY_AND_DISK());
+    if (setup.validatesInitialModel() && resumed == null && validationCount > 0) {
+      Metrics before = DistributedTrainer.evaluate(model, validation.rdd(), s.batchSize);
+      initialValidation = metricsMap(before);
+      progress.line("before training: validation " + before);
+    }
     DistributedTrainer trainer = new DistributedTrainer(model,
         source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), trainCount, s.batchSize, s.optimizer,
         RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
@@ -178,6 +243,9 @@ public final class TrainJob {
     EfficientNet evaluated = model;
     long trainingStarted = System.nanoTime();
     for (int epoch = firstEpoch; epoch <= s.epochs; epoch++) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("epoch", epoch);
+      setup.beforeEpoch(epoch, model, trainer, e, progress);
       long epochStarted = System.nanoTime();
       int lossesBefore = trainer.lossHistory().size();
       trainer.trainEpoch(epoch == firstEpoch && resumed == null ? null
@@ -190,8 +258,6 @@ public final class TrainJob {
           : null;
       double elapsed = (System.nanoTime() - trainingStarted) / 1e9;
       double eta = elapsed / (epoch - firstEpoch + 1) * (s.epochs - epoch);
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("epoch", epoch);
       e.put("train_seconds", trainSeconds);
       e.put("images_per_second", trainCount / trainSeconds);
       e.put("mean_loss", meanLoss(trainer.lossHistory(), lossesBefore));
@@ -206,6 +272,7 @@ public final class TrainJob {
       state.put("epoch", epoch);
       state.put("iteration", trainer.iterationsDone());
       state.put("epochs", epochs);
+      state.put(INITIAL_VALIDATION, initialValidation);
       state.put("effective_config", config.renderJson());
       checkpoints.write(epoch, model, optimizerState, state);
       progress.line(String.format(Locale.ROOT,
@@ -223,6 +290,7 @@ public final class TrainJob {
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("status", "completed");
+    report.put("job", setup.job());
     report.put("model", modelUri);
     report.put("weight_average_decay", s.averageDecay);
     if (resumed != null) {
@@ -245,6 +313,9 @@ public final class TrainJob {
     report.put("global_batch", s.batchSize);
     report.put("spark_master", spark.sparkContext().master());
     report.put("executors", executorCount(spark));
+    if (initialValidation != null) {
+      report.put(INITIAL_VALIDATION, initialValidation);
+    }
     report.put("epochs", epochs);
     List<List<Double>> lossPairs = new ArrayList<>();
     for (double[] l : losses) {
@@ -256,17 +327,23 @@ public final class TrainJob {
     report.put("loss_by_iteration", lossPairs);
     report.put("wall_seconds", (System.nanoTime() - started) / 1e9);
     report.put("versions", Versions.all(spark.version()));
-    files.writeJson(files.child(s.output, "provenance.json"), provenance(config, s, spec, labels, report,
-        spark.version()));
+    report.putAll(setup.reportEntries(s.epochs));
+    Map<String, Object> provenance = provenance(config, s, spec, labels, report, spark.version());
+    provenance.putAll(setup.provenanceEntries());
+    files.writeJson(files.child(s.output, "provenance.json"), provenance);
     files.writeJson(files.child(s.output, "train-report.json"), report);
     files.writeText(files.child(s.output, "labels.json"), labels.toJson());
     files.write(files.child(s.output, "training-curves.png"), out -> out.write(TrainingCurves.png(
-        "EfficientNet " + spec.variant().name() + " @" + spec.inputSize(), epochs)));
+        "EfficientNet " + spec.variant().name() + " @" + spec.inputSize()
+            + (setup.job().equals("train") ? "" : " (" + setup.job() + ")"), epochs)));
     progress.line("model written to " + modelUri);
     trainRows.unpersist();
     validation.unpersist();
     return report;
   }
+
+  /** Validation of the initial model, before any training (report and checkpoint state key). */
+  static final String INITIAL_VALIDATION = "validation_before_training";
 
   private static Map<String, Object> provenance(JobConfig config, Settings s, NetworkSpec spec, LabelIndex labels,
       Map<String, Object> report, String sparkVersion) {

@@ -63,7 +63,7 @@ public final class DistributedTrainer {
     this.optimMethod = optimMethod(settings, Math.ceil((double) trainCount / globalBatch));
     optimizer.setOptimMethod(optimMethod);
     // Keep momentum buffers on the executors between the per-epoch optimize() calls.
-    ((com.intel.analytics.bigdl.optim.DistriOptimizer<Float>) (Optimizer) optimizer).reserveOptim(true);
+    ((DistriOptimizer<Float>) (Optimizer) optimizer).reserveOptim(true);
     this.globalBatch = globalBatch;
     this.summaryDir = summaryDir;
     this.runName = runName;
@@ -178,6 +178,34 @@ public final class DistributedTrainer {
     epochsDone = epochs;
     optimMethod.state().update("epoch", epochs + 1);
     optimMethod.state().update("neval", (int) iterations + 1);
+  }
+
+  /**
+   * The next {@link #trainEpoch} starts from fresh optimizer buffers on every executor (momentum 0, RMSProp's mean
+   * square 1), as Keras' recipe of recompiling after unfreezing a fine-tuned backbone does; the iteration counter,
+   * and with it the learning-rate schedule, continues. Needed after unfreezing with RMSProp: a frozen weight's
+   * mean square decays towards 0 under zero gradients (its momentum stays 0, so the weight does not move), and
+   * the first steps after unfreezing would divide by its square root.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public void resetOptimizerBuffers() {
+    DistriOptimizer<Float> distri = (DistriOptimizer<Float>) (Optimizer) optimizer;
+    // The weight average is not an update buffer: it carries on.
+    Map<String, float[]> kept = new java.util.LinkedHashMap<>();
+    float[] average = optimizerState().get(AVERAGE);
+    if (average != null) {
+      kept.put(AVERAGE, average);
+    }
+    // reserveOptim(true) hands the executors' previous optim methods (with their buffers) to the next optimize()
+    // call when this is set; without it they get fresh copies of the driver's, whose buffers optimize() clears.
+    RDD<?> previous = distri.previousOptim();
+    if (previous != null) {
+      previous.unpersist(false);
+      distri.previousOptim_$eq(null);
+    }
+    if (!kept.isEmpty()) {
+      ShardedOptimizerState.restore(distri, spark, Engine.nodeNumber(), kept);
+    }
   }
 
   /**

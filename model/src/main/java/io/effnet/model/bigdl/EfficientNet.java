@@ -1,11 +1,14 @@
 package io.effnet.model.bigdl;
 
+import com.intel.analytics.bigdl.nn.Container;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.utils.Table;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
+import io.effnet.model.bigdl.layers.DropConnect;
+import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -30,6 +33,12 @@ import java.util.TreeMap;
  * Tensor names are {@code <layer>/<weight|bias|runningMean|runningVar>} with the Keras-style layer names.
  */
 public final class EfficientNet {
+  /**
+   * The head: the classifier, the one layer a fine-tune replaces and, with the backbone frozen, the only one that
+   * trains. {@code top_dropout} before it belongs to the head too but has no weights.
+   */
+  public static final String HEAD_LAYER = "predictions";
+
   private static final String MAGIC = "EFFNET-MODEL-1";
 
   private final NetworkSpec spec;
@@ -214,6 +223,162 @@ public final class EfficientNet {
       }
       t.copy(e.getValue());
     }
+  }
+
+  /** Names (as {@link #namedTensors()}) of the head's tensors: the {@value #HEAD_LAYER} layer's weight and bias. */
+  public List<String> headTensorNames() {
+    List<String> out = new ArrayList<>();
+    for (String name : namedTensors().keySet()) {
+      if (isHead(name)) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  /** Names of every other tensor: convolutions, batch-norm scales, offsets and running statistics. */
+  public List<String> backboneTensorNames() {
+    List<String> out = new ArrayList<>();
+    for (String name : namedTensors().keySet()) {
+      if (!isHead(name)) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  private static boolean isHead(String tensorName) {
+    return tensorName.startsWith(HEAD_LAYER + "/");
+  }
+
+  /**
+   * Copies every backbone tensor (weights and batch-norm running statistics, everything but the head) of
+   * {@code source} into this network, whose head is left as it is. The class counts may differ; the backbones must
+   * be the same architecture (same tensor names and shapes, i.e. the same width and depth; the input size and the
+   * dropout rates do not matter).
+   *
+   * @throws IllegalArgumentException naming the first differences when the backbones differ
+   */
+  public void copyBackboneFrom(EfficientNet source) {
+    Map<String, Tensor<Float>> mine = namedTensors();
+    Map<String, Tensor<Float>> theirs = source.namedTensors();
+    List<String> differences = new ArrayList<>();
+    for (String name : backboneTensorNames()) {
+      Tensor<Float> t = theirs.get(name);
+      if (t == null) {
+        differences.add(name + " missing in the source");
+      } else if (!Arrays.equals(t.size(), mine.get(name).size())) {
+        differences.add(name + " is " + Arrays.toString(t.size()) + " in the source, "
+            + Arrays.toString(mine.get(name).size()) + " here");
+      }
+    }
+    for (String name : source.backboneTensorNames()) {
+      if (!mine.containsKey(name)) {
+        differences.add(name + " only in the source");
+      }
+    }
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException("the source's backbone (" + source.spec.variant() + ") is not this"
+          + " network's (" + spec.variant() + "): " + differences.size() + " tensor(s) differ, e.g. "
+          + differences.subList(0, Math.min(5, differences.size())));
+    }
+    for (String name : backboneTensorNames()) {
+      mine.get(name).copy(theirs.get(name));
+    }
+  }
+
+  /**
+   * Freezes every layer but the head, as Keras' {@code trainable = False}: convolution and batch-norm weights get
+   * no gradient (BigDL's {@code freeze()}: gradient scales 0, which also skips the layers' L2 regularisers) and
+   * batch norms normalise with their running statistics in training too, without updating them
+   * ({@link FreezableBatchNorm}). Drop-connect in the blocks is off as well ({@link DropConnect}): the frozen
+   * backbone computes its inference function in training too, a fixed feature extractor, as in Keras' recipe
+   * {@code base_model(x, training=False)}. Only {@value #HEAD_LAYER} trains; {@code top_dropout}, in the head,
+   * stays active.
+   *
+   * <p>With optimizers whose buffers start at zero for a zero gradient (momentum; RMSProp's momentum), frozen weights
+   * stay bit-identical. BigDL's {@code DistriOptimizer} copies the model to the executors at every {@code optimize()}
+   * call, so a change between epochs reaches them. Caveat (BigDL 0.13): a {@code SpatialConvolution} that already ran
+   * a batched backward in this JVM keeps per-sample weight gradients in a buffer that its next backward adds even with
+   * scale 0, so freeze a network before training it in place, not after (fresh copies, as the executors get, have no
+   * such buffer).
+   */
+  public void freezeBackbone() {
+    setBackboneFrozen(true);
+  }
+
+  /** Undoes {@link #freezeBackbone()}: every layer trains (in training mode, batch norms use batch statistics). */
+  public void unfreezeBackbone() {
+    setBackboneFrozen(false);
+  }
+
+  /** Whether every backbone layer with weights is frozen. */
+  public boolean isBackboneFrozen() {
+    for (AbstractModule<Activity, Activity, Float> layer : weightedLayers()) {
+      if (!layer.getName().equals(HEAD_LAYER) && !isFrozen(layer)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Names of the layers with weights that are frozen, sorted. */
+  public List<String> frozenLayerNames() {
+    List<String> out = new ArrayList<>();
+    for (AbstractModule<Activity, Activity, Float> layer : weightedLayers()) {
+      if (isFrozen(layer)) {
+        out.add(layer.getName());
+      }
+    }
+    java.util.Collections.sort(out);
+    return out;
+  }
+
+  private void setBackboneFrozen(boolean freeze) {
+    boolean training = module.isTraining();
+    scala.collection.Seq<String> allOfIt = scala.collection.JavaConverters.asScalaBufferConverter(
+        new ArrayList<String>()).asScala();
+    for (AbstractModule<Activity, Activity, Float> layer : layers()) {
+      if (layer.getName().equals(HEAD_LAYER)) {
+        continue;
+      }
+      if (freeze) {
+        layer.freeze(allOfIt);
+      } else {
+        layer.unFreeze(allOfIt);
+      }
+    }
+    // Freezing switched the batch norms to evaluation mode; unfreezing leaves them there until training() is called.
+    if (training) {
+      module.training();
+    }
+  }
+
+  private static boolean isFrozen(AbstractModule<Activity, Activity, Float> layer) {
+    boolean noGradient = layer.getScaleW() == 0 && layer.getScaleB() == 0;
+    Object bn = layer;
+    return bn instanceof FreezableBatchNorm ? noGradient && ((FreezableBatchNorm) bn).isFrozen() : noGradient;
+  }
+
+  private List<AbstractModule<Activity, Activity, Float>> weightedLayers() {
+    List<AbstractModule<Activity, Activity, Float>> out = new ArrayList<>();
+    for (AbstractModule<Activity, Activity, Float> layer : layers()) {
+      scala.Tuple2<Tensor<Float>[], Tensor<Float>[]> p = layer.parameters();
+      if (p != null && p._1() != null && p._1().length > 0) {
+        out.add(layer);
+      }
+    }
+    return out;
+  }
+
+  /** The graph's layers (the builder's graph is a BigDL container). */
+  @SuppressWarnings("unchecked")
+  private List<AbstractModule<Activity, Activity, Float>> layers() {
+    if (!(module instanceof Container)) {
+      throw new IllegalStateException("expected the builder's BigDL graph, got " + module.getClass().getName());
+    }
+    return new ArrayList<>(scala.collection.JavaConverters.seqAsJavaListConverter(
+        ((Container<Activity, Activity, Float>) (AbstractModule<?, ?, ?>) module).modules()).asJava());
   }
 
   /** Serialises the model to bytes (for broadcasting to executors). */

@@ -8,13 +8,13 @@ import com.intel.analytics.bigdl.nn.RandomNormal;
 import com.intel.analytics.bigdl.nn.RandomUniform;
 import com.intel.analytics.bigdl.nn.Reshape;
 import com.intel.analytics.bigdl.nn.SpatialAveragePooling;
-import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
 import com.intel.analytics.bigdl.nn.SpatialConvolution;
 import com.intel.analytics.bigdl.nn.Zeros$;
 import com.intel.analytics.bigdl.nn.abstractnn.DataFormat;
 import com.intel.analytics.bigdl.nn.abstractnn.DataFormat$;
 import com.intel.analytics.bigdl.optim.L2Regularizer;
 import com.intel.analytics.bigdl.optim.Regularizer;
+import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 
 /**
  * BigDL layer factories with every Scala default argument spelled out once, and the initialisation the TF
@@ -53,10 +53,10 @@ final class Layers {
   /**
    * Batch norm with the reference's epsilon 1e-3 and a TF-convention decay (0.99 in the reference). BigDL
    * follows Torch: running = (1 - momentum) x running + momentum x batch, so TF's decay d is momentum 1 - d.
+   * It can be frozen (Keras' trainable = False: running statistics used and kept) for fine-tuning.
    */
-  static SpatialBatchNormalization<Float> batchNorm(int channels, double decay) {
-    return new SpatialBatchNormalization<>(channels, 1e-3, 1 - decay, true, null, null, null, null, NCHW,
-        BigDL.tag(), BigDL.numeric());
+  static FreezableBatchNorm batchNorm(int channels, double decay) {
+    return new FreezableBatchNorm(channels, 1e-3, 1 - decay);
   }
 
   static SpatialAveragePooling<Float> globalAveragePool() {

@@ -5,6 +5,7 @@ import com.intel.analytics.bigdl.nn.Dropout;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.Graph$;
 import com.intel.analytics.bigdl.nn.Identity;
+import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
 import com.intel.analytics.bigdl.nn.StaticGraph;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
@@ -13,6 +14,7 @@ import com.intel.analytics.bigdl.utils.Engine$;
 import com.intel.analytics.bigdl.utils.MklDnn$;
 import com.intel.analytics.bigdl.utils.Node;
 import io.effnet.model.bigdl.layers.DropConnect;
+import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -29,7 +31,9 @@ import scala.collection.JavaConverters;
  * the classifier become MKL-DNN primitives; layers without an MKL-DNN version (our {@code Swish},
  * {@code Sigmoid}, {@code ChannelScale}, {@code DropConnect}, BigDL's {@code Dropout}) run wrapped in
  * {@code BlasWrapper}. The builder's graph converts as it is, but two BigDL 0.13 defects break it at run time;
- * the graphs made here avoid both without changing the network's function:
+ * the graphs made here avoid both without changing the network's function (and they use BigDL's own batch norm
+ * over the model's tensors instead of the builder's {@link FreezableBatchNorm}, which the converter would not
+ * recognise):
  * <ul>
  *   <li>Backward: where a wrapped layer's output feeds two or more MKL-DNN layers, {@code DnnGraph} registers
  *   a format conversion for the first consumer's gradient only and then adds a native tensor to a heap tensor
@@ -146,6 +150,9 @@ public final class MklDnn {
     List<Node> created = new ArrayList<>();
     for (Node old : source.getSortedForwardExecutions()) {
       AbstractModule module = (AbstractModule) old.element();
+      if (module instanceof FreezableBatchNorm) {
+        module = bigDLBatchNorm((FreezableBatchNorm) module, inference);
+      }
       List<Tuple2<Node, Edge>> prevs = javaList(old.prevNodesAndEdges());
       if (inference && (module instanceof DropConnect || module instanceof Dropout) && prevs.size() == 1) {
         fresh.put(old, fresh.get(prevs.get(0)._1()));
@@ -174,6 +181,20 @@ public final class MklDnn {
         BigDL.tag(), BigDL.numeric());
     graph.setName(source.getName() + (inference ? "_mkldnn_inference" : "_mkldnn_training"));
     return graph;
+  }
+
+  /**
+   * BigDL's converter finds a layer's MKL-DNN version by its class's simple name, so the builder's
+   * {@link FreezableBatchNorm} would run wrapped; BigDL's own batch norm over the same tensors converts. MKL-DNN's
+   * batch norm has no frozen mode: a frozen layer is refused for training.
+   */
+  private static SpatialBatchNormalization<Float> bigDLBatchNorm(FreezableBatchNorm bn, boolean inference) {
+    if (bn.isFrozen() && !inference) {
+      throw new IllegalStateException("batch norm " + bn.getName() + " is frozen (a fine-tune with a frozen"
+          + " backbone), and BigDL's MKL-DNN batch norm has no frozen mode: train frozen layers on the default"
+          + " engine (mklblas)");
+    }
+    return bn.sharingBigDLLayer();
   }
 
   /** BigDL's converter maps a layer {@code X} to an MKL-DNN layer only if {@code intermediate.IRX} exists. */

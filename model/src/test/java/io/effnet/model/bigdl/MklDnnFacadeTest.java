@@ -77,6 +77,27 @@ class MklDnnFacadeTest {
     assertFalse(b0Graph.apply("stem_activation_fanout").isDefined());
   }
 
+  /**
+   * The converter knows BigDL's own batch norm only (by class name): the graphs hold it, over the model's tensors.
+   * MKL-DNN's batch norm has no frozen mode, so a frozen backbone is refused for training.
+   */
+  @Test
+  void graphsUseBigDLsBatchNormAndRefuseAFrozenBackboneForTraining() {
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, 5, 32));
+    for (MklDnn.Use use : MklDnn.Use.values()) {
+      StaticGraph<Float> graph = MklDnn.convertibleGraph(model, use);
+      Object bn = graph.apply("top_bn").get();
+      assertEquals(com.intel.analytics.bigdl.nn.SpatialBatchNormalization.class, bn.getClass());
+      assertSame(model.namedTensors().get("top_bn/runningMean"),
+          ((com.intel.analytics.bigdl.nn.SpatialBatchNormalization<?>) bn).runningMean());
+    }
+    model.freezeBackbone();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> MklDnn.convertibleGraph(model, MklDnn.Use.TRAINING));
+    assertTrue(e.getMessage().contains("frozen"), e.getMessage());
+    MklDnn.convertibleGraph(model, MklDnn.Use.INFERENCE);
+  }
+
   @Test
   void convertingOnTheDefaultEngineSaysHowToGetMklDnn() {
     EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, 5, 32));

@@ -6,6 +6,7 @@ import com.intel.analytics.bigdl.utils.RandomGenerator;
 import com.intel.analytics.bigdl.utils.Shape;
 import io.effnet.model.bigdl.BigDL;
 import java.util.Random;
+import scala.collection.Seq;
 
 /**
  * Drop connect / stochastic depth on a residual branch, as the TF EfficientNet reference's {@code
@@ -21,6 +22,10 @@ import java.util.Random;
  *
  * <p>The identity case copies instead of returning the input tensor itself: an aliased output would be
  * emptied by {@code clearState()} and written into by the next training forward.
+ *
+ * <p>Frozen ({@code freeze()} without names, as a fine-tune freezes the backbone) it stays the identity even when
+ * asked for training mode, which BigDL's optimizers do before every step: a frozen backbone computes its inference
+ * function, as Keras' {@code base_model(x, training=False)}.
  */
 public final class DropConnect extends TensorModule<Float> {
   private static final long serialVersionUID = 1L;
@@ -30,6 +35,7 @@ public final class DropConnect extends TensorModule<Float> {
   private final Random random;
   /** Per sample of the last training forward, true if kept; null when that forward was the identity. */
   private boolean[] kept;
+  private boolean frozen;
 
   /** Drop connect with BigDL's thread-local random generator; {@code rate} in [0, 1). */
   public DropConnect(double rate) {
@@ -58,6 +64,43 @@ public final class DropConnect extends TensorModule<Float> {
   /** Which samples the last training forward kept (a copy), or null if that forward was the identity. */
   public boolean[] lastMask() {
     return kept == null ? null : kept.clone();
+  }
+
+  /** Whether it is frozen: the identity in training mode too. */
+  public boolean isFrozen() {
+    return frozen;
+  }
+
+  /** Without names: freezes this layer (evaluation mode now and on every later {@link #training()}). */
+  @Override
+  public DropConnect freeze(Seq<String> names) {
+    super.freeze(names);
+    if (names.isEmpty()) {
+      frozen = true;
+      train_$eq(false);
+    }
+    return this;
+  }
+
+  /** Without names: unfreezes; it drops branches again from its next {@link #training()}. */
+  @Override
+  public DropConnect unFreeze(Seq<String> names) {
+    super.unFreeze(names);
+    if (names.isEmpty()) {
+      frozen = false;
+    }
+    return this;
+  }
+
+  /** Training mode, unless frozen: then evaluation mode, whoever asks. */
+  @Override
+  public DropConnect training() {
+    if (frozen) {
+      train_$eq(false);
+    } else {
+      super.training();
+    }
+    return this;
   }
 
   @Override

@@ -128,11 +128,13 @@ public abstract class ScheduledOptimMethod implements OptimMethod<Float> {
       long step = iteration();
       update(x, xo, FloatArrays.data(gradient), FloatArrays.offset(gradient), n, (float) schedule.rate(step));
       if (average != null) {
-        float d = (float) Math.min(averageDecay, (2.0 + step) / (11.0 + step));
+        // TF's form, shadow -= (1 - decay) * (shadow - variable): a weight that did not move (frozen) keeps
+        // its average bit for bit.
+        float rate = (float) (1 - Math.min(averageDecay, (2.0 + step) / (11.0 + step)));
         float[] a = FloatArrays.data(average);
         int ao = FloatArrays.offset(average);
         for (int i = 0; i < n; i++) {
-          a[ao + i] = d * a[ao + i] + (1 - d) * x[xo + i];
+          a[ao + i] -= rate * (a[ao + i] - x[xo + i]);
         }
       }
     }

@@ -98,6 +98,28 @@ class DropConnectTest {
     }
   }
 
+  /** Frozen (with a fine-tuned backbone) it is the identity although BigDL asks for training mode every step. */
+  @Test
+  void aFrozenDropConnectStaysTheIdentityInTrainingAndAfterCopying() {
+    float[] x = Checks.gaussian(new Random(37), B * PER_SAMPLE, 1);
+    scala.collection.Seq<String> all = scala.collection.JavaConverters.asScalaBufferConverter(
+        new java.util.ArrayList<String>()).asScala();
+    DropConnect drop = new DropConnect(0.9, 13);
+    drop.freeze(all);
+    for (DropConnect d : new DropConnect[] {drop, (DropConnect) drop.cloneModule()}) {
+      d.training();
+      assertTrue(d.isFrozen());
+      assertEquals(false, d.isTraining());
+      assertArrayEquals(x, Checks.values(d.forward(batch(x))), 0f);
+      assertNull(d.lastMask());
+    }
+    drop.unFreeze(all);
+    drop.training();
+    assertTrue(drop.isTraining());
+    drop.forward(batch(x));
+    assertTrue(drop.lastMask() != null, "unfrozen, it draws masks again");
+  }
+
   @Test
   void backwardAfterEvaluationForwardIsIdentity() {
     float[] x = Checks.gaussian(new Random(36), B * PER_SAMPLE, 1);
