@@ -42,7 +42,8 @@ final class ConfusionMatrixChart {
     chart.getStyler().setPlotContentSize(1.0);
     chart.getStyler().setXAxisLabelRotation(n > 6 ? 90 : 0);
     chart.getStyler().setAxisTicksVisible(n <= MAX_CLASSES_WITH_LABELS);
-    chart.getStyler().setValueFontColor(Color.GRAY);
+    // Orange reads on both ends of the white-to-dark-blue scale.
+    chart.getStyler().setValueFontColor(new Color(230, 85, 13));
 
     List<String> x = new ArrayList<>(names);
     // XChart draws y index 0 at the bottom: list the classes bottom-up so that the first one is on top.

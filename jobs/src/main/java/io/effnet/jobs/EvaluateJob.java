@@ -16,6 +16,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * Evaluates a trained model on a split of a prep dataset (or any folder of its shards): top-1, top-5, mean
@@ -26,6 +27,7 @@ import org.apache.spark.sql.SparkSession;
 public final class EvaluateJob {
   static final String REPORT_FILE = "evaluation.json";
   static final String CHART_FILE = "confusion-matrix.png";
+  private static final long PROGRESS_INTERVAL_MS = 10_000;
 
   private EvaluateJob() {}
 
@@ -64,9 +66,12 @@ public final class EvaluateJob {
           + " has " + dataLabels.size());
     }
     ShardSource source = ShardSource.from(config, trained.model().spec().inputSize());
-    Dataset<Row> rows = spread(spark, ShardSource.rows(spark, files, s.data, s.split));
+    Dataset<Row> split = ShardSource.rows(spark, files, s.data, s.split);
+    // Counted before spreading: Parquet answers a count from its footers, without moving any image.
+    long total = split.count();
+    Dataset<Row> rows = spread(spark, split);
     progress.line("evaluating " + trained.file() + " (" + (trained.isEma() ? "EMA" : "final") + " weights, id "
-        + trained.id() + ") on " + s.data + " (" + s.split + ")");
+        + trained.id() + ") on " + total + " images of " + s.data + " (" + s.split + ")");
 
     long started = System.nanoTime();
     JavaRDD<DistributedInference.Input<Integer>> inputs = rows.javaRDD().map(row -> {
@@ -79,8 +84,14 @@ public final class EvaluateJob {
       return new DistributedInference.Input<>(row.getInt(1), chw);
     });
     final int classes = dataLabels.size();
-    Tally tally = DistributedInference.logits(trained.model(), inputs, s.batchSize)
-        .aggregate(new Tally(classes), Tally::add, Tally::merge);
+    LongAccumulator done = spark.sparkContext().longAccumulator("evaluate.images");
+    Tally tally;
+    try (ProgressTicker ticker = new ProgressTicker(progress, done, total, PROGRESS_INTERVAL_MS)) {
+      tally = DistributedInference.logits(trained.model(), inputs, s.batchSize).map(scored -> {
+        done.add(1);
+        return scored;
+      }).aggregate(new Tally(classes), Tally::add, Tally::merge);
+    }
     double seconds = (System.nanoTime() - started) / 1e9;
     ClassificationMetrics m = tally.metrics;
     if (m.count() == 0) {

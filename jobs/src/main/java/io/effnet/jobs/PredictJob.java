@@ -193,17 +193,17 @@ public final class PredictJob {
       if (!files.exists(dir)) {
         throw JobException.data("no shards at " + dir);
       }
-      Dataset<Row> rows = EvaluateJob.spread(spark, spark.read().parquet(dir));
-      List<String> columns = Arrays.asList(rows.columns());
+      Dataset<Row> shards = spark.read().parquet(dir);
+      List<String> columns = Arrays.asList(shards.columns());
       for (String required : new String[] {ShardSchema.IMAGE, ShardSchema.PATH}) {
         if (!columns.contains(required)) {
           throw JobException.data("the Parquet files at " + dir + " have no '" + required + "' column: not shards"
               + " written by prep (or set predict.input-format=images for a folder of image files)");
         }
       }
-      expected = rows.count();
+      expected = shards.count();
       progress.line(expected + " images in the shards at " + dir);
-      inputs = shardInputs(rows, source);
+      inputs = shardInputs(EvaluateJob.spread(spark, shards), source);
     }
     if (expected == 0) {
       throw JobException.data("no images to predict in " + s.input);
@@ -221,7 +221,7 @@ public final class PredictJob {
           Math.min(s.topK, classes), s.batchSize, spark.sparkContext().defaultParallelism()));
       String predictionsDir = files.child(tmp, PREDICTIONS_DIR);
       long inferenceStarted = System.nanoTime();
-      try (ProgressLines lines = new ProgressLines(progress, done, expected, PROGRESS_INTERVAL_MS)) {
+      try (ProgressTicker ticker = new ProgressTicker(progress, done, expected, PROGRESS_INTERVAL_MS)) {
         spark.createDataFrame(predictions, schema(s.allProbabilities)).write().parquet(predictionsDir);
       }
       double inferenceSeconds = (System.nanoTime() - inferenceStarted) / 1e9;
@@ -406,34 +406,5 @@ public final class PredictJob {
     f.add(DataTypes.createStructField(MODEL_ID, DataTypes.StringType, false));
     f.add(DataTypes.createStructField(ERROR, DataTypes.StringType, true));
     return DataTypes.createStructType(f);
-  }
-
-  /** "N of M images" on the progress stream while an action runs (the count advances as tasks finish). */
-  private static final class ProgressLines implements AutoCloseable {
-    private final Thread thread;
-
-    ProgressLines(Progress progress, LongAccumulator done, long total, long intervalMs) {
-      long start = System.nanoTime();
-      thread = new Thread(() -> {
-        try {
-          while (true) {
-            Thread.sleep(intervalMs);
-            long n = done.value();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            progress.line(String.format(Locale.ROOT, "%d of %d images (%d%%), %.1f images/s", n, total,
-                total == 0 ? 100 : 100 * n / total, n / seconds));
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "predict-progress");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    @Override
-    public void close() {
-      thread.interrupt();
-    }
   }
 }
