@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
  * Exit codes: 0 success, 2 usage, 3 configuration, 4 input data, 5 job failed, 1 unexpected error.
  */
 @Command(name = "effnet", mixinStandardHelpOptions = true, version = "effnet-spark 0.1.0",
-    description = "EfficientNet on Spark: prepare data, train, fine-tune, evaluate, search coefficients.",
-    subcommands = {Cli.Prep.class, Cli.Train.class, Cli.Finetune.class, Cli.Evaluate.class, Cli.Summary.class,
-        Cli.Search.class, Quickstart.class})
+    description = "EfficientNet on Spark: prepare data, train, fine-tune, evaluate, predict, search coefficients.",
+    subcommands = {Cli.Prep.class, Cli.Train.class, Cli.Finetune.class, Cli.Evaluate.class, Cli.Predict.class,
+        Cli.Summary.class, Cli.Search.class, Quickstart.class})
 public final class Cli implements Callable<Integer> {
 
   @Override
@@ -149,7 +149,8 @@ public final class Cli implements Callable<Integer> {
   }
 
   @Command(name = "evaluate", mixinStandardHelpOptions = true,
-      description = "Evaluate a trained model on a split of a prep dataset (top-1, top-5, loss).")
+      description = "Evaluate a trained model on a split of a prep dataset: top-1, top-5, loss, per-class precision"
+          + " and recall, confusion matrix (evaluation.json, confusion-matrix.png).")
   static final class Evaluate extends JobCommand {
     @Override
     String name() {
@@ -158,8 +159,7 @@ public final class Cli implements Callable<Integer> {
 
     @Override
     void run(JobConfig config, Progress progress) {
-      config.string("evaluate.model");
-      config.string("evaluate.data");
+      new EvaluateJob.Settings(config);
       onSpark("effnet-evaluate", true, spark -> {
         java.util.Map<String, Object> r = EvaluateJob.run(spark, config, progress);
         System.out.printf(java.util.Locale.ROOT, "top1=%.4f top5=%.4f loss=%.4f images=%s%n", r.get("top1"),
@@ -184,6 +184,27 @@ public final class Cli implements Callable<Integer> {
         for (String line : SearchReport.lines(SearchJob.run(spark, config, progress))) {
           System.out.println(line);
         }
+      });
+    }
+  }
+
+  @Command(name = "predict", mixinStandardHelpOptions = true,
+      description = "Batch inference over a prep dataset, Parquet shards or a folder tree of images: one Parquet row"
+          + " per image with the top-k classes, their probabilities and the model id; unreadable images get an"
+          + " error row.")
+  static final class Predict extends JobCommand {
+    @Override
+    String name() {
+      return "predict";
+    }
+
+    @Override
+    void run(JobConfig config, Progress progress) {
+      new PredictJob.Settings(config);
+      onSpark("effnet-predict", true, spark -> {
+        java.util.Map<String, Object> r = PredictJob.run(spark, config, progress);
+        System.out.printf(java.util.Locale.ROOT, "images=%s errors=%s images_per_second=%.1f output=%s%n",
+            r.get("images"), r.get("errors"), (Double) r.get("images_per_second"), r.get("output"));
       });
     }
   }

@@ -114,11 +114,29 @@ public final class ShardSource implements Serializable {
   }
 
   Sample<Float> evaluationSample(Row row) {
-    DecodedImage img = decode(row);
+    return Samples.image(evaluationTensor(decode(row)), 3, inputSize, inputSize, row.getInt(1));
+  }
+
+  /** The evaluation view of stored image bytes (a shard's {@code image} column): center crop, normalised CHW. */
+  public float[] evaluationTensor(byte[] image) {
+    return evaluationTensor(ImageCodec.decode(image));
+  }
+
+  /** The evaluation view of decoded pixels (1 or 3 channels): center crop, bilinear resize, normalised CHW. */
+  public float[] evaluationTensor(DecodedImage img) {
     ImageTransforms.Window w = ImageTransforms.centerCrop(img.width(), img.height(), inputSize, cropPadding);
-    float[] chw = ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize,
-        false, mean, std);
-    return Samples.image(chw, 3, inputSize, inputSize, row.getInt(1));
+    return ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize, false, mean,
+        std);
+  }
+
+  /** The model input size this pipeline produces. */
+  public int inputSize() {
+    return inputSize;
+  }
+
+  /** The evaluation crop padding (see {@link ImageTransforms#centerCrop}). */
+  public int cropPadding() {
+    return cropPadding;
   }
 
   private static DecodedImage decode(Row row) {

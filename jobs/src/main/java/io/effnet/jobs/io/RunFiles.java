@@ -64,6 +64,74 @@ public final class RunFiles {
     }
   }
 
+  /**
+   * A new hidden folder beside {@code target} ({@code .<name>.<tag>-tmp-<uuid>}, skipped by Spark and Hadoop
+   * readers) to build an output in before {@link #publish} renames it into place.
+   */
+  public String createTempSibling(String target, String tag) {
+    Path t = new Path(target);
+    Path parent = t.getParent();
+    if (parent == null) {
+      throw JobException.data("output " + target + " is a file system root: give a folder below it");
+    }
+    Path tmp = new Path(parent, "." + t.getName() + "." + tag + "-tmp-" + java.util.UUID.randomUUID());
+    try {
+      if (!fs(target).mkdirs(tmp)) {
+        throw JobException.data("cannot create " + tmp + " next to the output: is " + parent + " writable?");
+      }
+    } catch (IOException e) {
+      throw JobException.data("cannot write next to the output " + target + ": " + e.getMessage());
+    }
+    return tmp.toString();
+  }
+
+  /**
+   * Renames a finished folder to {@code target}: one rename, atomic on HDFS and local file systems (on object
+   * stores a rename is a copy). With {@code replace}, an existing target is moved aside first and deleted
+   * only after the new one is in place; if the rename fails it is put back.
+   */
+  public void publish(String finished, String target, boolean replace) {
+    Path from = new Path(finished);
+    Path to = new Path(target);
+    try {
+      FileSystem fs = fs(target);
+      Path old = null;
+      if (fs.exists(to)) {
+        if (!replace) {
+          throw JobException.data("output " + target + " already exists: choose a new one or allow overwriting it");
+        }
+        old = new Path(to.getParent(), "." + to.getName() + ".old-" + java.util.UUID.randomUUID());
+        if (!fs.rename(to, old)) {
+          throw new IOException("cannot move the existing " + target + " aside");
+        }
+      }
+      if (!fs.rename(from, to)) {
+        if (old != null) {
+          fs.rename(old, to);
+        }
+        throw new IOException("rename " + from + " -> " + to + " failed");
+      }
+      if (old != null) {
+        fs.delete(old, true);
+      }
+    } catch (IOException e) {
+      throw new JobException(JobException.FAILED, "cannot publish " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes a folder or file if it exists, ignoring failures (cleanup after an error). */
+  public void deleteQuietly(String uri) {
+    try {
+      FileSystem fs = fs(uri);
+      Path p = new Path(uri);
+      if (fs.exists(p)) {
+        fs.delete(p, true);
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort: the hidden folder is ignored by readers
+    }
+  }
+
   public interface Writer {
     void write(OutputStream out) throws IOException;
   }
