@@ -26,6 +26,7 @@ public final class FinetuneJob {
   /** The {@code effnet.finetune} section, validated before Spark starts (with the train settings it reuses). */
   static final class Settings {
     final String source;
+    final String kerasVariant;
     /** Epochs with the backbone frozen, from the first; -1: the whole run. */
     final int freezeEpochs;
     /** 0: the source's input size. */
@@ -33,6 +34,7 @@ public final class FinetuneJob {
 
     Settings(JobConfig c) {
       source = RunFiles.qualify(c.string("finetune.source"));
+      kerasVariant = c.optionalString("finetune.keras-variant");
       freezeEpochs = c.integer("finetune.freeze-epochs");
       Check.that(freezeEpochs >= -1, "finetune.freeze-epochs", "must be -1 (frozen for the whole run), 0 (never"
           + " frozen) or a number of epochs, got " + freezeEpochs);
@@ -54,7 +56,7 @@ public final class FinetuneJob {
     Settings f = new Settings(config);
     RunFiles files = new RunFiles(spark.sparkContext().hadoopConfiguration());
     String output = RunFiles.qualify(config.string("train.output"));
-    FinetuneSource source = FinetuneSource.read(files, f.source);
+    FinetuneSource source = FinetuneSource.read(files, f.source, f.kerasVariant);
     if (source.modelFile.startsWith(output.endsWith("/") ? output : output + "/")) {
       throw JobException.config("effnet.train.output " + output + " holds the fine-tune's source "
           + source.modelFile + ": write the fine-tune to another folder");

@@ -4,6 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.effnet.jobs.io.RunFiles;
 import io.effnet.model.bigdl.EfficientNet;
 import io.effnet.prep.LabelIndex;
+import io.effnet.model.arch.NetworkSpec;
+import io.effnet.model.arch.Variant;
+import io.effnet.model.bigdl.EfficientNetBuilder;
+import io.effnet.model.bigdl.KerasWeights;
+import io.effnet.model.keras.KerasWeightsException;
+import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -12,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The network a fine-tune starts from, read by {@link #read}, the one place that knows the kinds of source: a
@@ -42,13 +51,13 @@ final class FinetuneSource {
     this.classes = classes;
   }
 
-  static FinetuneSource read(RunFiles files, String uri) {
-    // Keras weights (efficientnet-bN.h5) plug in here: a branch for `.h5` that builds the EfficientNet with the
-    // importer (the variant that skips the `predictions` layer will do: only the backbone is used) and returns it
-    // with its file's SHA-256 and no provenance or classes. Until then such a file is refused with a clear message.
+  /**
+   * @param kerasVariant for a Keras {@code .h5} source: its variant (b0..b7), or null to take it from the file
+   *     name ({@code efficientnet-b3.h5}, {@code efficientnetb3_notop.h5}, ...)
+   */
+  static FinetuneSource read(RunFiles files, String uri, String kerasVariant) {
     if (uri.toLowerCase(Locale.ROOT).endsWith(".h5")) {
-      throw JobException.config("effnet.finetune.source " + uri + " is a Keras .h5 file, which this build cannot"
-          + " read: give a model.effnet file or a train run folder");
+      return readKeras(files, uri, kerasVariant);
     }
     String modelFile = uri.endsWith(".effnet") ? uri : files.child(uri, "model.effnet");
     if (!files.exists(modelFile)) {
@@ -69,6 +78,57 @@ final class FinetuneSource {
     String labelsFile = files.child(dir, "labels.json");
     List<String> classes = files.exists(labelsFile) ? LabelIndex.read(labelsFile, files.hadoop()).names() : null;
     return new FinetuneSource(uri, modelFile, model, hex(digest.digest()), provenance, classes);
+  }
+
+  /** The published Keras weights (or any file in their layout): the backbone is imported, the head left out. */
+  private static FinetuneSource readKeras(RunFiles files, String uri, String kerasVariant) {
+    String name = uri.substring(uri.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+    String variant = kerasVariant;
+    if (variant == null) {
+      Matcher m = Pattern.compile("efficientnet-?(b[0-7])").matcher(name);
+      if (!m.find()) {
+        throw JobException.config("effnet.finetune.source " + uri + ": cannot tell the variant from the file name;"
+            + " set effnet.finetune.keras-variant (b0 .. b7)");
+      }
+      variant = m.group(1);
+    }
+    Variant published;
+    try {
+      published = Variant.published(variant);
+    } catch (IllegalArgumentException e) {
+      throw JobException.config("effnet.finetune.keras-variant: " + e.getMessage());
+    }
+    if (!files.exists(uri)) {
+      throw JobException.data("effnet.finetune.source: no file at " + uri);
+    }
+    // The HDF5 reader needs a local file: copy (from any Hadoop file system), hashing on the way.
+    final MessageDigest digest = sha256();
+    File local;
+    try {
+      local = File.createTempFile("effnet-keras-", ".h5");
+    } catch (IOException e) {
+      throw new JobException(JobException.FAILED, "cannot create a temporary file: " + e.getMessage(), e);
+    }
+    try {
+      final File target = local;
+      files.read(uri, in -> {
+        java.nio.file.Files.copy(new DigestInputStream(in, digest), target.toPath(),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return null;
+      });
+      // The classifier is replaced by the fine-tune: its class count here does not matter.
+      EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(published, 1000));
+      try {
+        KerasWeights.loadBackbone(local, model);
+      } catch (KerasWeightsException e) {
+        throw JobException.data("effnet.finetune.source " + uri + ": " + e.getMessage());
+      }
+      return new FinetuneSource(uri, uri, model, hex(digest.digest()), null, null);
+    } finally {
+      if (!local.delete()) {
+        local.deleteOnExit();
+      }
+    }
   }
 
   /** What the provenance and the report say about the source. */

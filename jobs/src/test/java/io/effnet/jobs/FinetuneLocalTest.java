@@ -239,8 +239,13 @@ class FinetuneLocalTest {
     File notAModel = new File(tmp, "junk.effnet");
     Files.write(notAModel.toPath(), "not a model".getBytes("UTF-8"));
     assertEquals(JobException.DATA, exitCode(finetune(out, "finetune.source=\"" + notAModel + "\"")));
-    assertEquals(JobException.CONFIG, exitCode(finetune(out,
+    assertEquals(JobException.DATA, exitCode(finetune(out,
         "finetune.source=\"" + new File(tmp, "efficientnet-b0.h5") + "\"")));
+    File unnamed = new File(tmp, "weights.h5");
+    Files.write(unnamed.toPath(), "not HDF5".getBytes("UTF-8"));
+    assertEquals(JobException.CONFIG, exitCode(finetune(out, "finetune.source=\"" + unnamed + "\"")));
+    assertEquals(JobException.DATA, exitCode(finetune(out, "finetune.source=\"" + unnamed + "\"",
+        "finetune.keras-variant=b0")));
     // The new class count comes from the dataset's labels.json: a folder without one is refused.
     File noLabels = new File(tmp, "no-labels");
     assertTrue(new File(noLabels, "train").mkdirs());
