@@ -1,7 +1,6 @@
 package io.effnet.model.bench;
 
 import com.intel.analytics.bigdl.nn.CrossEntropyCriterion;
-import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
@@ -12,6 +11,7 @@ import io.effnet.model.bigdl.BigDL;
 import io.effnet.model.bigdl.EfficientNet;
 import io.effnet.model.bigdl.EfficientNetBuilder;
 import io.effnet.model.bigdl.Engine;
+import io.effnet.model.bigdl.LayerChoice;
 import io.effnet.model.bigdl.MklDnn;
 import java.util.Random;
 
@@ -32,26 +32,20 @@ final class BenchModels {
   }
 
   /**
-   * A freshly initialised network of the configuration for BigDL's current engine. On the default engine, the
-   * builder's graph. On MKL-DNN, the facade's graph for training: when {@code optimizerConverts}
+   * A freshly initialised network of the configuration for BigDL's current engine, with the layers the settings
+   * ask for (else the builder's choice for the engine). On the default engine, the builder's graph. On MKL-DNN, the facade's graph for training: when {@code optimizerConverts}
    * (DistriOptimizer converts a graph itself, as in the training job) its convertible graph, else its IR graph
    * ({@code toIRgraph}: LocalOptimizer and the profiler run the module as given).
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static AbstractModule<Activity, Activity, Float> trainable(BenchmarkSettings s, boolean optimizerConverts) {
+    if (s.depthwise() == LayerChoice.Depthwise.DIRECT && MKLDNN.equals(engine())) {
+      throw new BenchmarkException("the direct depthwise convolution is for BigDL's default engine: on MKL-DNN"
+          + " the project's MklDnn facade replaces it by BigDL's grouped convolution (MKL-DNN's own depthwise)");
+    }
     BigDL.seed(20190528L);
     EfficientNet model = EfficientNetBuilder.build(s.spec(), BenchmarkSettings.WEIGHT_DECAY,
-        EfficientNetBuilder.DEFAULT_BN_DECAY);
-    if (s.directDepthwise()) {
-      if (MKLDNN.equals(engine())) {
-        throw new BenchmarkException("the direct depthwise convolution is for BigDL's default engine: on MKL-DNN"
-            + " it would run wrapped and single-threaded instead of as MKL-DNN's own depthwise convolution");
-      }
-      GraphSwaps.useDirectDepthwise((Graph<Float>) (AbstractModule) model.module());
-    }
-    if (s.javaGlobalPooling()) {
-      GraphSwaps.useJavaGlobalPooling((Graph<Float>) (AbstractModule) model.module());
-    }
+        EfficientNetBuilder.DEFAULT_BN_DECAY, s.layers(engine()));
     if (!MklDnn.engineActive()) {
       return model.module();
     }

@@ -2,6 +2,8 @@ package io.effnet.model.bench;
 
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
+import io.effnet.model.bigdl.LayerChoice;
+import java.util.Locale;
 
 /**
  * One benchmark configuration: which network at which input size and batch, how many steps to discard and to
@@ -26,8 +28,10 @@ public final class BenchmarkSettings {
   private final int measuredIterations;
   private final int cores;
   private final TrainingPath path;
-  private final boolean directDepthwise;
-  private final boolean javaGlobalPooling;
+  /** Null: the builder's choice for the engine. */
+  private final LayerChoice.Depthwise depthwise;
+  /** Null: the builder's choice for the engine. */
+  private final LayerChoice.GlobalPooling globalPooling;
   private final boolean uncompressedGradients;
 
   private BenchmarkSettings(Builder b) {
@@ -39,8 +43,8 @@ public final class BenchmarkSettings {
     this.measuredIterations = b.measuredIterations;
     this.cores = b.cores;
     this.path = b.path;
-    this.directDepthwise = b.directDepthwise;
-    this.javaGlobalPooling = b.javaGlobalPooling;
+    this.depthwise = b.depthwise;
+    this.globalPooling = b.globalPooling;
     this.uncompressedGradients = b.uncompressedGradients;
   }
 
@@ -52,7 +56,7 @@ public final class BenchmarkSettings {
   public Builder toBuilder() {
     return new Builder().variant(variant).inputSize(inputSize).batchSize(batchSize).numClasses(numClasses)
         .warmupIterations(warmupIterations).measuredIterations(measuredIterations).cores(cores).path(path)
-        .directDepthwise(directDepthwise).javaGlobalPooling(javaGlobalPooling)
+        .depthwise(depthwise).globalPooling(globalPooling)
         .uncompressedGradients(uncompressedGradients);
   }
 
@@ -69,15 +73,24 @@ public final class BenchmarkSettings {
   public int cores() { return cores; }
   public TrainingPath path() { return path; }
   /**
-   * Whether the depthwise convolutions run as {@link DepthwiseConvolution} instead of BigDL's grouped
-   * {@code SpatialConvolution} (default engine only).
+   * The depthwise convolution asked for ({@code --depthwise}), or null for the builder's choice for the engine
+   * ({@link LayerChoice#forEngine}).
    */
-  public boolean directDepthwise() { return directDepthwise; }
-  /**
-   * Whether global average pooling (squeeze-excitation and head) runs as {@link GlobalAveragePooling} instead
-   * of BigDL's {@code SpatialAveragePooling}.
-   */
-  public boolean javaGlobalPooling() { return javaGlobalPooling; }
+  public LayerChoice.Depthwise depthwise() { return depthwise; }
+  /** The global average pooling asked for ({@code --global-pool}), or null for the builder's choice. */
+  public LayerChoice.GlobalPooling globalPooling() { return globalPooling; }
+
+  /** The layers the network is built with on {@code engine}: the builder's choice there, with what was asked. */
+  public LayerChoice layers(String engine) {
+    LayerChoice choice = LayerChoice.forEngine(engine);
+    if (depthwise != null) {
+      choice = choice.withDepthwise(depthwise);
+    }
+    if (globalPooling != null) {
+      choice = choice.withGlobalPooling(globalPooling);
+    }
+    return choice;
+  }
   /**
    * Whether DistriOptimizer exchanges weights and gradients as plain floats ({@code setCompressType("none")})
    * instead of its default fp16.
@@ -93,11 +106,25 @@ public final class BenchmarkSettings {
     return NetworkSpec.resolve(Variant.published(variant), numClasses, inputSize);
   }
 
-  /** E.g. {@code b0 224x224 batch 32}, with {@code direct-depthwise} / {@code java-global-pool} when so. */
+  /**
+   * E.g. {@code b0 224x224 batch 32}, with {@code depthwise-direct} / {@code depthwise-bigdl} and
+   * {@code global-pool-java} / {@code global-pool-bigdl} when asked for.
+   */
   public String describe() {
     return variant + " " + inputSize + "x" + inputSize + " batch " + batchSize
-        + (directDepthwise ? " direct-depthwise" : "") + (javaGlobalPooling ? " java-global-pool" : "")
+        + (depthwise == null ? "" : " depthwise-" + optionValue(depthwise))
+        + (globalPooling == null ? "" : " global-pool-" + optionValue(globalPooling))
         + (uncompressedGradients ? " uncompressed" : "");
+  }
+
+  /** The {@code --depthwise} value: {@code direct} or {@code bigdl}. */
+  static String optionValue(LayerChoice.Depthwise d) {
+    return d == LayerChoice.Depthwise.DIRECT ? "direct" : "bigdl";
+  }
+
+  /** The {@code --global-pool} value: {@code java} or {@code bigdl}. */
+  static String optionValue(LayerChoice.GlobalPooling p) {
+    return p.name().toLowerCase(Locale.ROOT);
   }
 
   @Override
@@ -115,8 +142,8 @@ public final class BenchmarkSettings {
     private int measuredIterations = 5;
     private int cores = 2;
     private TrainingPath path = TrainingPath.DISTRI;
-    private boolean directDepthwise;
-    private boolean javaGlobalPooling;
+    private LayerChoice.Depthwise depthwise;
+    private LayerChoice.GlobalPooling globalPooling;
     private boolean uncompressedGradients;
 
     private Builder() {}
@@ -129,8 +156,10 @@ public final class BenchmarkSettings {
     public Builder measuredIterations(int v) { this.measuredIterations = v; return this; }
     public Builder cores(int v) { this.cores = v; return this; }
     public Builder path(TrainingPath v) { this.path = v; return this; }
-    public Builder directDepthwise(boolean v) { this.directDepthwise = v; return this; }
-    public Builder javaGlobalPooling(boolean v) { this.javaGlobalPooling = v; return this; }
+    /** Null: the builder's choice for the engine. */
+    public Builder depthwise(LayerChoice.Depthwise v) { this.depthwise = v; return this; }
+    /** Null: the builder's choice for the engine. */
+    public Builder globalPooling(LayerChoice.GlobalPooling v) { this.globalPooling = v; return this; }
     public Builder uncompressedGradients(boolean v) { this.uncompressedGradients = v; return this; }
 
     public BenchmarkSettings build() {

@@ -8,6 +8,7 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.ResolvedBlock;
 import io.effnet.model.bigdl.BigDL;
+import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import java.util.Locale;
 import java.util.Random;
 
@@ -41,7 +42,7 @@ final class DepthwiseComparison {
           null, false, DataFormat$.MODULE$.apply("NCHW"), BigDL.tag(), BigDL.numeric());
       DepthwiseConvolution direct = new DepthwiseConvolution(c, k, stride,
           new L2Regularizer<>(BenchmarkSettings.WEIGHT_DECAY, BigDL.tag(), BigDL.numeric()));
-      direct.parameters()._1()[0].copy(bigdl.weight());
+      direct.weight().copy(bigdl.weight());
       Tensor<Float> x = BigDL.tensor(images, c, size, size);
       fillGaussian(random, x);
       int out = (size + stride - 1) / stride;

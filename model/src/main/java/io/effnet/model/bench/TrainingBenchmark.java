@@ -1,5 +1,6 @@
 package io.effnet.model.bench;
 
+import io.effnet.model.bigdl.LayerChoice;
 
 /**
  * Command line: times BigDL training steps of one EfficientNet configuration on the engine this JVM runs
@@ -41,7 +42,7 @@ public final class TrainingBenchmark {
     quietLogs();
     BenchmarkSettings s = o.settings;
     String engine = BenchModels.engine();
-    System.err.println("benchmark: " + s + ", engine " + engine + ", MKL_DEBUG_CPU_TYPE="
+    System.err.println("benchmark: " + s + ", engine " + engine + " (" + s.layers(engine) + "), MKL_DEBUG_CPU_TYPE="
         + System.getenv("MKL_DEBUG_CPU_TYPE") + ", bigdl.mklNumThreads=" + System.getProperty("bigdl.mklNumThreads")
         + ", java " + System.getProperty("java.version"));
     if (System.getenv("MKL_DEBUG_CPU_TYPE") == null) {
@@ -112,10 +113,12 @@ public final class TrainingBenchmark {
         + "MKL-DNN (the graph is converted with toIRgraph), else BigDL's default engine.\n"
         + "  --path distri   BigDL DistriOptimizer on Spark local[cores] (the training job's path; default)\n"
         + "  --path local    BigDL LocalOptimizer (same replicas per core, no Spark)\n"
-        + "  --depthwise direct  depthwise convolutions as the direct Java layer instead of BigDL's grouped\n"
-        + "                  SpatialConvolution (default engine only; default: bigdl)\n"
-        + "  --global-pool java  global average pooling (squeeze-excitation, head) as a Java layer instead of\n"
-        + "                  BigDL's SpatialAveragePooling (default: bigdl)\n"
+        + "  --depthwise bigdl|direct  depthwise convolutions as BigDL's grouped SpatialConvolution or the\n"
+        + "                  project's direct layer (default engine only); default: the builder's choice for\n"
+        + "                  the engine (direct on mklblas, bigdl on mkldnn)\n"
+        + "  --global-pool bigdl|java  global average pooling (squeeze-excitation, head) as BigDL's\n"
+        + "                  SpatialAveragePooling or the project's Java layer; default: the builder's choice\n"
+        + "                  (bigdl on mklblas, java on mkldnn)\n"
         + "  --compress none  DistriOptimizer exchanges parameters as plain floats (default: fp16)\n"
         + "  --profile       per-layer forward/backward times instead (LocalOptimizer's step structure)\n"
         + "  --compare-depthwise  every depthwise convolution of the network, BigDL's grouped convolution\n"
@@ -178,7 +181,7 @@ public final class TrainingBenchmark {
             if (!value.equals("bigdl") && !value.equals("direct")) {
               throw new BenchmarkException("--depthwise must be bigdl or direct, got '" + value + "'");
             }
-            b.directDepthwise(value.equals("direct"));
+            b.depthwise(value.equals("direct") ? LayerChoice.Depthwise.DIRECT : LayerChoice.Depthwise.BIGDL_GROUPED);
             break;
           case "--compress":
             if (!value.equals("fp16") && !value.equals("none")) {
@@ -190,7 +193,7 @@ public final class TrainingBenchmark {
             if (!value.equals("bigdl") && !value.equals("java")) {
               throw new BenchmarkException("--global-pool must be bigdl or java, got '" + value + "'");
             }
-            b.javaGlobalPooling(value.equals("java"));
+            b.globalPooling(value.equals("java") ? LayerChoice.GlobalPooling.JAVA : LayerChoice.GlobalPooling.BIGDL);
             break;
           default: throw new BenchmarkException("unknown option '" + a + "' (see --help)");
         }

@@ -16,6 +16,10 @@ import io.effnet.model.bigdl.layers.Swish;
  * Builds the BigDL graph of a resolved {@link NetworkSpec}. It only walks the spec: every channel count,
  * stride and rate was decided by the architecture part. Layer names follow the Keras reference
  * ({@code stem_conv}, {@code block2a_expand_conv}, {@code top_bn}, {@code predictions}).
+ *
+ * <p>The depthwise convolutions and global poolings are BigDL's layers or the project's faster ones, as a
+ * {@link LayerChoice} says; by default the choice for the BigDL engine this JVM runs
+ * ({@link LayerChoice#forThisJvm()}). Parameter names and shapes are the same either way.
  */
 public final class EfficientNetBuilder {
   /** The reference's batch-norm decay (TF convention). */
@@ -23,29 +27,43 @@ public final class EfficientNetBuilder {
 
   private final double weightDecay;
   private final double bnDecay;
+  private final LayerChoice layers;
 
-  private EfficientNetBuilder(double weightDecay, double bnDecay) {
+  private EfficientNetBuilder(double weightDecay, double bnDecay, LayerChoice layers) {
     this.weightDecay = weightDecay;
     this.bnDecay = bnDecay;
+    this.layers = layers;
   }
 
-  /** The network with the reference's batch-norm decay and no weight decay (inference, loading). */
+  /**
+   * The network with the reference's batch-norm decay and no weight decay (inference, loading), with the
+   * layers for this JVM's engine.
+   */
   public static EfficientNet build(NetworkSpec spec) {
     return build(spec, 0, DEFAULT_BN_DECAY);
   }
 
   /**
    * The network with L2 weight decay on conv and dense weights only (never on batch norm) and the given
-   * batch-norm decay (TF convention: running = decay x running + (1 - decay) x batch).
+   * batch-norm decay (TF convention: running = decay x running + (1 - decay) x batch), with the layers for
+   * this JVM's engine ({@link LayerChoice#forThisJvm()}).
    */
   public static EfficientNet build(NetworkSpec spec, double weightDecay, double bnDecay) {
+    return build(spec, weightDecay, bnDecay, LayerChoice.forThisJvm());
+  }
+
+  /** As {@link #build(NetworkSpec, double, double)}, with the given layer implementations. */
+  public static EfficientNet build(NetworkSpec spec, double weightDecay, double bnDecay, LayerChoice layers) {
     if (weightDecay < 0) {
       throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
     }
     if (bnDecay < 0 || bnDecay >= 1) {
       throw new IllegalArgumentException("batch-norm decay must be in [0, 1), got " + bnDecay);
     }
-    return new EfficientNet(spec, new EfficientNetBuilder(weightDecay, bnDecay).graph(spec));
+    if (layers == null) {
+      throw new IllegalArgumentException("layer choice is null: use LayerChoice.forThisJvm() for the default");
+    }
+    return new EfficientNet(spec, new EfficientNetBuilder(weightDecay, bnDecay, layers).graph(spec));
   }
 
   private Graph<Float> graph(NetworkSpec spec) {
@@ -60,7 +78,7 @@ public final class EfficientNetBuilder {
     x = node("top_conv", Layers.conv(spec.headInputChannels(), spec.headChannels(), 1, 1, 1, weightDecay), x);
     x = node("top_bn", Layers.batchNorm(spec.headChannels(), bnDecay), x);
     x = node("top_activation", new Swish(), x);
-    x = node("avg_pool", Layers.globalAveragePool(), x);
+    x = node("avg_pool", globalAveragePool(), x);
     x = node("avg_pool_flatten", Layers.flatten(spec.headChannels()), x);
     if (spec.variant().dropoutRate() > 0) {
       x = node("top_dropout", Layers.dropout(spec.variant().dropoutRate()), x);
@@ -83,11 +101,11 @@ public final class EfficientNetBuilder {
       x = node(n + "_expand_bn", Layers.batchNorm(exp, bnDecay), x);
       x = node(n + "_expand_activation", new Swish(), x);
     }
-    x = node(n + "_dwconv", Layers.conv(exp, exp, b.kernel(), b.stride(), exp, weightDecay), x);
+    x = node(n + "_dwconv", depthwise(exp, b.kernel(), b.stride()), x);
     x = node(n + "_bn", Layers.batchNorm(exp, bnDecay), x);
     x = node(n + "_activation", new Swish(), x);
     if (b.hasSqueezeExcitation()) {
-      Node<AbstractModule<Activity, Activity, Float>> s = node(n + "_se_squeeze", Layers.globalAveragePool(), x);
+      Node<AbstractModule<Activity, Activity, Float>> s = node(n + "_se_squeeze", globalAveragePool(), x);
       s = node(n + "_se_reduce", Layers.conv1x1WithBias(exp, b.seChannels(), weightDecay), s);
       s = node(n + "_se_reduce_activation", new Swish(), s);
       s = node(n + "_se_expand", Layers.conv1x1WithBias(b.seChannels(), exp, weightDecay), s);
@@ -103,6 +121,17 @@ public final class EfficientNetBuilder {
       x = node(n + "_add", Layers.add(), x, input);
     }
     return x;
+  }
+
+  private AbstractModule<?, ?, Float> depthwise(int channels, int kernel, int stride) {
+    return layers.depthwise() == LayerChoice.Depthwise.DIRECT
+        ? Layers.depthwise(channels, kernel, stride, weightDecay)
+        : Layers.conv(channels, channels, kernel, stride, channels, weightDecay);
+  }
+
+  private AbstractModule<?, ?, Float> globalAveragePool() {
+    return layers.globalPooling() == LayerChoice.GlobalPooling.JAVA ? Layers.javaGlobalAveragePool()
+        : Layers.globalAveragePool();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

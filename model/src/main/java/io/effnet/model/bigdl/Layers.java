@@ -14,6 +14,9 @@ import com.intel.analytics.bigdl.nn.abstractnn.DataFormat;
 import com.intel.analytics.bigdl.nn.abstractnn.DataFormat$;
 import com.intel.analytics.bigdl.optim.L2Regularizer;
 import com.intel.analytics.bigdl.optim.Regularizer;
+import com.intel.analytics.bigdl.tensor.Tensor;
+import io.effnet.model.bigdl.layers.DepthwiseConvolution;
+import io.effnet.model.bigdl.layers.GlobalAveragePooling;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 
 /**
@@ -33,6 +36,29 @@ final class Layers {
    */
   static SpatialConvolution<Float> conv(int in, int out, int kernel, int stride, int groups, double weightDecay) {
     return conv(in, out, kernel, stride, groups, false, weightDecay);
+  }
+
+  /**
+   * The depthwise convolution of an MBConv block, no bias, same initialisation and L2 regulariser as
+   * {@link #conv} gives BigDL's grouped version ({@code groups = channels}).
+   */
+  static DepthwiseConvolution depthwise(int channels, int kernel, int stride, double weightDecay) {
+    return new DepthwiseConvolution(channels, kernel, stride, l2(weightDecay));
+  }
+
+  /**
+   * BigDL's grouped convolution computing what {@code direct} computes, on the same weight and weight-gradient
+   * tensors (not copies: training either one trains both) and with its regulariser. Zeroes the gradient
+   * (BigDL's constructor resets the layer).
+   */
+  static SpatialConvolution<Float> groupedSharing(DepthwiseConvolution direct) {
+    int c = direct.channels();
+    int k = direct.kernel();
+    int s = direct.stride();
+    Tensor<Float> weight = direct.weight();
+    Tensor<Float> gradWeight = direct.gradWeight();
+    return new SpatialConvolution<>(c, c, k, k, s, s, SAME, SAME, c, true, direct.weightRegularizer(), null,
+        weight, null, gradWeight, null, false, NCHW, BigDL.tag(), BigDL.numeric());
   }
 
   /** A 1x1 convolution with bias (the squeeze-excitation convs). */
@@ -57,6 +83,10 @@ final class Layers {
    */
   static FreezableBatchNorm batchNorm(int channels, double decay) {
     return new FreezableBatchNorm(channels, 1e-3, 1 - decay);
+  }
+
+  static GlobalAveragePooling javaGlobalAveragePool() {
+    return new GlobalAveragePooling();
   }
 
   static SpatialAveragePooling<Float> globalAveragePool() {

@@ -13,6 +13,7 @@ import com.intel.analytics.bigdl.utils.Edge;
 import com.intel.analytics.bigdl.utils.Engine$;
 import com.intel.analytics.bigdl.utils.MklDnn$;
 import com.intel.analytics.bigdl.utils.Node;
+import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 import java.util.ArrayList;
@@ -29,11 +30,15 @@ import scala.collection.JavaConverters;
  *
  * <p>BigDL converts a {@code StaticGraph} with {@code toIRgraph()}: convolutions, batch norms, pooling, sums and
  * the classifier become MKL-DNN primitives; layers without an MKL-DNN version (our {@code Swish},
- * {@code Sigmoid}, {@code ChannelScale}, {@code DropConnect}, BigDL's {@code Dropout}) run wrapped in
- * {@code BlasWrapper}. The builder's graph converts as it is, but two BigDL 0.13 defects break it at run time;
- * the graphs made here avoid both without changing the network's function (and they use BigDL's own batch norm
- * over the model's tensors instead of the builder's {@link FreezableBatchNorm}, which the converter would not
- * recognise):
+ * {@code Sigmoid}, {@code ChannelScale}, {@code DropConnect}, {@code GlobalAveragePooling}, BigDL's
+ * {@code Dropout}) run wrapped in {@code BlasWrapper}. A model built with the project's
+ * {@code DepthwiseConvolution} (the default engine's {@link LayerChoice}) gets BigDL's grouped
+ * {@code SpatialConvolution} in its place here, on the same weight tensors, so that MKL-DNN runs its native
+ * depthwise convolution instead of a wrapped single-threaded Java one (under the MKL-DNN engine the builder
+ * uses BigDL's layer already); likewise BigDL's own batch norm over the model's tensors replaces the builder's
+ * {@link FreezableBatchNorm}, which the converter would not recognise. The builder's graph converts as it is,
+ * but two BigDL 0.13 defects break it at run time; the graphs made here avoid both without changing the
+ * network's function:
  * <ul>
  *   <li>Backward: where a wrapped layer's output feeds two or more MKL-DNN layers, {@code DnnGraph} registers
  *   a format conversion for the first consumer's gradient only and then adds a native tensor to a heap tensor
@@ -84,7 +89,8 @@ public final class MklDnn {
   }
 
   /**
-   * A graph over the model's own layers (weights and batch-norm statistics are shared, not copied) that BigDL's
+   * A graph over the model's own layers (weights and batch-norm statistics are shared, not copied; a direct
+   * depthwise convolution is replaced by BigDL's grouped one on the same weight tensors) that BigDL's
    * MKL-DNN conversion can run, with its input and output formats set (NCHW images in, N x classes logits
    * out). Hand it to BigDL's {@code Optimizer}, {@code Evaluator} or {@code predict}: under the MKL-DNN engine
    * they convert it themselves, and the optimiser writes the trained weights back into these shared layers,
@@ -158,7 +164,7 @@ public final class MklDnn {
         fresh.put(old, fresh.get(prevs.get(0)._1()));
         continue;
       }
-      Node node = new Node(module);
+      Node node = new Node(convertible(module));
       for (Tuple2<Node, Edge> prev : prevs) {
         Node from = fresh.get(prev._1());
         if (from == null) {
@@ -195,6 +201,20 @@ public final class MklDnn {
           + " engine (mklblas)");
     }
     return bn.sharingBigDLLayer();
+  }
+
+  /** BigDL's layer for one of the project's that MKL-DNN would otherwise run wrapped; else the module itself. */
+  @SuppressWarnings("rawtypes")
+  private static AbstractModule convertible(AbstractModule module) {
+    if (!(module instanceof DepthwiseConvolution)) {
+      return module;
+    }
+    AbstractModule grouped = Layers.groupedSharing((DepthwiseConvolution) module);
+    grouped.setName(module.getName());
+    if (!module.isTraining()) {
+      grouped.evaluate();
+    }
+    return grouped;
   }
 
   /** BigDL's converter maps a layer {@code X} to an MKL-DNN layer only if {@code intermediate.IRX} exists. */

@@ -3,6 +3,7 @@ package io.effnet.model.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.effnet.model.bigdl.LayerChoice;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,19 +41,27 @@ class BenchmarkRunsTest {
     assertTrue(p.steps().lossesFinite(), p.line());
   }
 
+  /** The default engine's builder choice is the direct depthwise convolution; BigDL's when asked. */
   @Test
-  void profilerRunsTheDirectDepthwiseConvolutionWhenAsked() {
+  void profilerRunsTheDepthwiseConvolutionAskedFor() {
     CpuContention contention = CpuContention.start();
-    LayerProfile p;
+    LayerProfile direct;
+    LayerProfile bigdl;
     try {
-      p = LayerProfiler.run(small().directDepthwise(true).build(), contention);
+      direct = LayerProfiler.run(small().build(), contention);
+      bigdl = LayerProfiler.run(small().depthwise(LayerChoice.Depthwise.BIGDL_GROUPED)
+          .globalPooling(LayerChoice.GlobalPooling.JAVA).build(), contention);
     } finally {
       contention.stop();
     }
-    LayerProfile.Entry dw = p.byClass().stream().filter(e -> e.key().equals("DepthwiseConvolution")).findFirst()
-        .get();
-    assertEquals(16, dw.layers());
-    assertTrue(p.line().contains("direct-depthwise"), p.line());
+    assertEquals(16, layersOfClass(direct, "DepthwiseConvolution"));
+    assertEquals(0, layersOfClass(bigdl, "DepthwiseConvolution"));
+    assertEquals(16 + 1, layersOfClass(bigdl, "GlobalAveragePooling"), "B0: 16 squeeze-excitations and the head");
+    assertTrue(bigdl.line().contains("depthwise-bigdl global-pool-java"), bigdl.line());
+  }
+
+  private static int layersOfClass(LayerProfile p, String simpleName) {
+    return p.byClass().stream().filter(e -> e.key().equals(simpleName)).mapToInt(LayerProfile.Entry::layers).sum();
   }
 
   @Test

@@ -2,9 +2,11 @@ package io.effnet.model.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.effnet.model.bigdl.LayerChoice;
 import org.junit.jupiter.api.Test;
 
 class BenchmarkSettingsTest {
@@ -17,8 +19,10 @@ class BenchmarkSettingsTest {
     assertEquals(1000, s.numClasses());
     assertEquals(2, s.cores());
     assertEquals(TrainingPath.DISTRI, s.path());
-    assertFalse(s.directDepthwise());
-    assertFalse(s.javaGlobalPooling());
+    assertNull(s.depthwise());
+    assertNull(s.globalPooling());
+    assertEquals(LayerChoice.forEngine("mklblas"), s.layers("mklblas"));
+    assertEquals(LayerChoice.forEngine("mkldnn"), s.layers("mkldnn"));
     assertFalse(s.uncompressedGradients());
     assertEquals(s.warmupIterations() + s.measuredIterations(), s.totalIterations());
     assertEquals("b0 224x224 batch 32", s.describe());
@@ -29,16 +33,25 @@ class BenchmarkSettingsTest {
   @Test
   void toBuilderKeepsEveryValue() {
     BenchmarkSettings s = BenchmarkSettings.builder().variant("b1").inputSize(64).batchSize(64).numClasses(10)
-        .warmupIterations(3).measuredIterations(7).cores(4).path(TrainingPath.LOCAL).directDepthwise(true)
-        .javaGlobalPooling(true).uncompressedGradients(true).build();
+        .warmupIterations(3).measuredIterations(7).cores(4).path(TrainingPath.LOCAL)
+        .depthwise(LayerChoice.Depthwise.DIRECT).globalPooling(LayerChoice.GlobalPooling.JAVA)
+        .uncompressedGradients(true).build();
     BenchmarkSettings t = s.toBuilder().build();
     assertEquals(s.toString(), t.toString());
-    assertEquals("b1 64x64 batch 64 direct-depthwise java-global-pool uncompressed", t.describe());
-    assertTrue(t.directDepthwise());
-    assertTrue(t.javaGlobalPooling());
+    assertEquals("b1 64x64 batch 64 depthwise-direct global-pool-java uncompressed", t.describe());
+    assertEquals(LayerChoice.of(LayerChoice.Depthwise.DIRECT, LayerChoice.GlobalPooling.JAVA), t.layers("mklblas"));
+    assertEquals(LayerChoice.of(LayerChoice.Depthwise.DIRECT, LayerChoice.GlobalPooling.JAVA), t.layers("mkldnn"));
     assertTrue(t.uncompressedGradients());
     assertEquals(TrainingPath.LOCAL, t.path());
     assertEquals(10, t.totalIterations());
+  }
+
+  @Test
+  void bigdlsLayersCanBeAskedForOnTheDefaultEngine() {
+    BenchmarkSettings s = BenchmarkSettings.builder().depthwise(LayerChoice.Depthwise.BIGDL_GROUPED)
+        .globalPooling(LayerChoice.GlobalPooling.BIGDL).build();
+    assertEquals(LayerChoice.BIGDL, s.layers("mklblas"));
+    assertEquals("b0 224x224 batch 32 depthwise-bigdl global-pool-bigdl", s.describe());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.effnet.model.bigdl.LayerChoice;
 import org.junit.jupiter.api.Test;
 
 class TrainingBenchmarkOptionsTest {
@@ -25,13 +26,17 @@ class TrainingBenchmarkOptionsTest {
     assertEquals(3, s.warmupIterations());
     assertEquals(6, s.measuredIterations());
     assertEquals(TrainingPath.LOCAL, s.path());
-    assertTrue(s.directDepthwise());
-    assertTrue(s.javaGlobalPooling());
+    assertEquals(LayerChoice.Depthwise.DIRECT, s.depthwise());
+    assertEquals(LayerChoice.GlobalPooling.JAVA, s.globalPooling());
     assertTrue(s.uncompressedGradients());
     assertFalse(o.profile);
     assertTrue(parse("--profile").profile);
     assertTrue(parse("--compare-depthwise").compareDepthwise);
     assertTrue(parse("--size", "64", "--help").help);
+    BenchmarkSettings bigdl = parse("--depthwise", "bigdl", "--global-pool=bigdl").settings;
+    assertEquals(LayerChoice.Depthwise.BIGDL_GROUPED, bigdl.depthwise());
+    assertEquals(LayerChoice.GlobalPooling.BIGDL, bigdl.globalPooling());
+    assertEquals(null, parse("--size", "64").settings.depthwise(), "unset: the builder's choice for the engine");
   }
 
   @Test

@@ -41,9 +41,14 @@ class EfficientNetTest {
     assertArrayEquals(new int[] {1000, 1280}, named.get("predictions/weight").size());
   }
 
+  /**
+   * Without drop-connect: it drops whole samples, and with a batch of 2 some block's branch lost both now and
+   * then (a few percent of runs), leaving that block without any gradient.
+   */
   @Test
   void b0ForwardBackwardAt224GivesFiniteOutputsAndGradientsEverywhere() {
-    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(Variant.published("b0"), 1000));
+    Variant b0 = Variant.published("b0");
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(b0.withDropout(b0.dropoutRate(), 0), 1000));
     model.module().training();
     Tensor<Float> input = BigDL.tensor(randomBatch(2, 224, 1), 2, 3, 224, 224);
     Tensor<Float> out = (Tensor<Float>) model.module().forward(input);

@@ -10,6 +10,7 @@ import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
+import io.effnet.model.testing.LayerComparison;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -45,6 +46,18 @@ class MklDnnEngineTest {
     EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, 7, size));
     KnownWeights.install(model, 100 + size, KnownWeights.NARROW_GAIN);
     compareInference(model, 2, "narrow at " + size + " px");
+  }
+
+  /**
+   * A model built with the default engine's layers (the direct depthwise convolution) converts too: the facade
+   * puts BigDL's grouped convolution in its place, so MKL-DNN runs its own depthwise convolution.
+   */
+  @Test
+  void modelWithTheDefaultEnginesLayersConvertsAndMatches() {
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, 7, 32), 0,
+        EfficientNetBuilder.DEFAULT_BN_DECAY, LayerChoice.forEngine("mklblas"));
+    KnownWeights.install(model, 132, KnownWeights.NARROW_GAIN);
+    compareInference(model, 2, "narrow with the direct depthwise convolution at 32 px");
   }
 
   @Test
@@ -160,22 +173,7 @@ class MklDnnEngineTest {
       double loss = criterion.forward(logits, labels);
       Tensor<Float> gradInput = module.backward(input, criterion.backward(logits, labels)).toTensor(BigDL.numeric());
       return new Step(loss, Activations.values(logits), Activations.values(gradInput),
-          flatten(module.parameters()._2()));
-    }
-
-    private static float[] flatten(Tensor<Float>[] tensors) {
-      int total = 0;
-      for (Tensor<Float> t : tensors) {
-        total += t.nElement();
-      }
-      float[] out = new float[total];
-      int at = 0;
-      for (Tensor<Float> t : tensors) {
-        float[] v = Activations.values(t);
-        System.arraycopy(v, 0, out, at, v.length);
-        at += v.length;
-      }
-      return out;
+          LayerComparison.flatten(module.parameters()._2()));
     }
   }
 }

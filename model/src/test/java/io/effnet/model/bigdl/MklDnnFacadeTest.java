@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.intel.analytics.bigdl.nn.SpatialConvolution;
 import com.intel.analytics.bigdl.nn.StaticGraph;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
+import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,9 +29,11 @@ class MklDnnFacadeTest {
     assertEquals("mklblas", Engine.engineType());
   }
 
+  /** BigDL's layers throughout: the graph holds the model's own layers, so it computes exactly the same. */
   @Test
   void inferenceGraphComputesExactlyWhatTheModelComputesAtInference() {
-    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, 5, 32));
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, 5, 32), 0,
+        EfficientNetBuilder.DEFAULT_BN_DECAY, LayerChoice.BIGDL);
     KnownWeights.install(model, 3, KnownWeights.NARROW_GAIN);
     float[] images = Activations.images(4, 2, 32);
     model.module().evaluate();
@@ -42,6 +46,41 @@ class MklDnnFacadeTest {
     assertArrayEquals(expected, actual, 0f);
     assertFalse(graph.apply("block4b_drop").isDefined(), "drop-connect is left out at inference");
     assertFalse(graph.apply("top_dropout").isDefined(), "dropout is left out at inference");
+  }
+
+  /**
+   * The default engine's model has the direct depthwise convolution; the graph for MKL-DNN has BigDL's grouped
+   * one in its place, on the same weight tensors, computing the same within float rounding.
+   */
+  @Test
+  void directDepthwiseConvolutionsBecomeBigDLsGroupedOnTheSameWeights() {
+    EfficientNet model = EfficientNetBuilder.build(NetworkSpec.resolve(NARROW, 5, 32));
+    KnownWeights.install(model, 3, KnownWeights.NARROW_GAIN);
+    assertTrue((Object) model.module().apply("block1a_dwconv").get() instanceof DepthwiseConvolution);
+    StaticGraph<Float> graph = MklDnn.convertibleGraph(model, MklDnn.Use.INFERENCE);
+    for (int i = 0; i < model.spec().blocks().size(); i++) {
+      String name = model.spec().blocks().get(i).name() + "_dwconv";
+      Object layer = graph.apply(name).get();
+      assertTrue(layer instanceof SpatialConvolution, name + " is " + layer);
+      DepthwiseConvolution direct = (DepthwiseConvolution) (Object) model.module().apply(name).get();
+      @SuppressWarnings("unchecked")
+      SpatialConvolution<Float> grouped = (SpatialConvolution<Float>) layer;
+      assertSame(direct.weight(), grouped.weight(), name);
+      assertSame(direct.gradWeight(), grouped.gradWeight(), name);
+      assertSame(direct.weightRegularizer(), grouped.wRegularizer(), name);
+      assertEquals(direct.channels(), grouped.nGroup(), name);
+      assertEquals(direct.stride(), grouped.strideW(), name);
+    }
+    float[] images = Activations.images(4, 2, 32);
+    model.module().evaluate();
+    float[] expected = Activations.values(
+        model.module().forward(BigDL.tensor(images.clone(), 2, 3, 32, 32)).toTensor(BigDL.numeric()));
+    graph.evaluate();
+    float[] actual = Activations.values(graph.forward(BigDL.tensor(images.clone(), 2, 3, 32, 32))
+        .toTensor(BigDL.numeric()));
+    Activations.assertCloseRelative(Activations.toDouble(expected), actual, 1e-5, "logits");
+    assertTrue((Object) model.module().apply("block1a_dwconv").get() instanceof DepthwiseConvolution,
+        "the model itself keeps its layers");
   }
 
   @Test

@@ -1,44 +1,21 @@
 package io.effnet.model.bigdl.layers;
 
-import com.intel.analytics.bigdl.nn.abstractnn.TensorModule;
 import com.intel.analytics.bigdl.tensor.Tensor;
-import com.intel.analytics.bigdl.utils.Shape;
-import io.effnet.model.bigdl.BigDL;
 
 /**
  * The logistic sigmoid {@code y = 1 / (1 + e^-x)}. BigDL's own {@code nn.Sigmoid} computes the same but does
  * not implement {@code computeOutputShape}, so BigDL's MKL-DNN IR graph cannot wrap it ("Haven't been
  * implemented yet"); this one can. It also makes one cache-blocked pass instead of four whole-tensor ops.
  */
-public final class Sigmoid extends TensorModule<Float> {
+public final class Sigmoid extends ExpActivation {
   private static final long serialVersionUID = 1L;
 
-  public Sigmoid() {
-    super(BigDL.tag(), BigDL.numeric());
-  }
-
   @Override
-  public Tensor<Float> updateOutput(Tensor<Float> input) {
-    Tensor<Float> x = Dense.contiguous(input);
-    Tensor<Float> y = output().resizeAs(x);
-    int n = x.nElement();
-    if (n == 0) {
-      return y;
+  void outputFromExp(float[] xs, int xo, float[] e, int eo, int length) {
+    for (int i = eo; i < eo + length; i++) {
+      // e^-x overflowing to +inf gives exactly 0, never NaN.
+      e[i] = 1f / (1f + e[i]);
     }
-    float[] xs = Dense.data(x);
-    float[] ys = Dense.data(y);
-    int xo = Dense.offset(x);
-    int yo = Dense.offset(y);
-    for (int start = 0; start < n; start += Dense.BLOCK) {
-      int len = Math.min(Dense.BLOCK, n - start);
-      System.arraycopy(xs, xo + start, ys, yo + start, len);
-      Dense.expOfNegated(ys, yo + start, len);
-      for (int i = yo + start; i < yo + start + len; i++) {
-        // e^-x overflowing to +inf gives exactly 0, never NaN.
-        ys[i] = 1f / (1f + ys[i]);
-      }
-    }
-    return y;
   }
 
   /** Uses the forward output, {@code dy/dx = y (1 - y)}; the input is not read. */
@@ -46,10 +23,7 @@ public final class Sigmoid extends TensorModule<Float> {
   public Tensor<Float> updateGradInput(Tensor<Float> input, Tensor<Float> gradOutput) {
     Tensor<Float> y = Dense.contiguous(output());
     Tensor<Float> g = Dense.contiguous(gradOutput);
-    if (g.nElement() != y.nElement()) {
-      throw new IllegalArgumentException("Sigmoid " + getName() + ": gradOutput has " + g.nElement()
-          + " elements but the last forward output has " + y.nElement() + " (backward without forward?)");
-    }
+    requireSameCount(g, y.nElement(), "the last forward output", " (backward without forward?)");
     Tensor<Float> gi = gradInput().resizeAs(y);
     int n = y.nElement();
     if (n == 0) {
@@ -66,11 +40,5 @@ public final class Sigmoid extends TensorModule<Float> {
       is[io + i] = gs[go + i] * s * (1f - s);
     }
     return gi;
-  }
-
-  /** Element-wise: needed by BigDL's MKL-DNN {@code BlasWrapper} inside an IR graph. */
-  @Override
-  public Shape computeOutputShape(Shape inputShape) {
-    return Dense.sameShape(inputShape);
   }
 }

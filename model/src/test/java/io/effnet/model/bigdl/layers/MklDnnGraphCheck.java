@@ -1,5 +1,8 @@
 package io.effnet.model.bigdl.layers;
 
+import static io.effnet.model.testing.LayerComparison.flatten;
+import static io.effnet.model.testing.LayerComparison.maxAbsDiff;
+
 import com.intel.analytics.bigdl.mkl.Memory;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.StaticGraph;
@@ -80,7 +83,7 @@ public final class MklDnnGraphCheck {
             .<Float>toTensor(BigDL.numeric()));
         double dy = maxAbsDiff(yBlas, yDnn);
         double dg = maxAbsDiff(gBlas, gDnn);
-        double dw = maxAbsDiff(flat(blas.parameters()._2()), flat(dnn.parameters()._2()));
+        double dw = maxAbsDiff(flatten(blas.parameters()._2()), flatten(dnn.parameters()._2()));
         boolean finite = allFinite(yDnn) && allFinite(gDnn);
         System.out.printf("  %s step %d: max |diff| output %.3g, gradInput %.3g, weight gradients %.3g; finite %b%n",
             training ? "training" : "evaluation", step, dy, dg, dw, finite);
@@ -92,33 +95,6 @@ public final class MklDnnGraphCheck {
 
   private static scala.collection.Seq<Object> formats() {
     return JavaConverters.asScalaBufferConverter(Arrays.<Object>asList(Memory.Format.nchw)).asScala();
-  }
-
-  /** All parameter gradients in the graph's order, one array (the IR graph keeps the blas graph's order). */
-  private static float[] flat(Tensor<Float>[] tensors) {
-    int total = 0;
-    for (Tensor<Float> t : tensors) {
-      total += t.nElement();
-    }
-    float[] out = new float[total];
-    int at = 0;
-    for (Tensor<Float> t : tensors) {
-      float[] v = Checks.values(t);
-      System.arraycopy(v, 0, out, at, v.length);
-      at += v.length;
-    }
-    return out;
-  }
-
-  private static double maxAbsDiff(float[] a, float[] b) {
-    if (a.length != b.length) {
-      return Double.POSITIVE_INFINITY;
-    }
-    double max = 0;
-    for (int i = 0; i < a.length; i++) {
-      max = Math.max(max, Math.abs((double) a[i] - b[i]));
-    }
-    return max;
   }
 
   private static boolean allFinite(float[] values) {

@@ -38,11 +38,11 @@ class SerializationTest {
   }
 
   @Test
-  void elementWiseLayersCloneAndSerialise() throws Exception {
+  void parameterlessLayersCloneAndSerialise() throws Exception {
     float[] x = Checks.gaussian(new Random(51), N, 2);
     for (AbstractModule<Tensor<Float>, Tensor<Float>, Float> layer
         : java.util.Arrays.<AbstractModule<Tensor<Float>, Tensor<Float>, Float>>asList(
-            new Swish(), new Sigmoid(), new DropConnect(0.3, 52).evaluate())) {
+            new Swish(), new Sigmoid(), new GlobalAveragePooling(), new DropConnect(0.3, 52).evaluate())) {
       float[] expected = Checks.values(layer.forward(Checks.tensor(x, SHAPE)));
       AbstractModule<Tensor<Float>, Tensor<Float>, Float> clone = layer.cloneModule();
       AbstractModule<Tensor<Float>, Tensor<Float>, Float> shipped = javaRoundTrip(layer);
@@ -68,6 +68,38 @@ class SerializationTest {
       assertArrayEquals(expected, Checks.values(copy.forward(pair(x, s))), 0f);
       Table grads = copy.backward(pair(x, s), Checks.tensor(x, SHAPE));
       assertArrayEquals(new int[] {2, 3, 1, 1}, grads.<Tensor<Float>>apply(2).size());
+    }
+  }
+
+  /**
+   * The weight, its regulariser and the geometry travel; the scratch buffers (transient) do not, and a copy
+   * trained further leaves the original's weights alone (DistriOptimizer's replicas).
+   */
+  @Test
+  void depthwiseConvolutionClonesAndSerialises() throws Exception {
+    Random random = new Random(58);
+    int[] shape = {3, 4, 9, 9};
+    float[] x = Checks.gaussian(random, 3 * 4 * 81, 1);
+    float[] g = Checks.gaussian(random, 3 * 4 * 25, 1);
+    DepthwiseConvolution layer = new DepthwiseConvolution(4, 5, 2,
+        new com.intel.analytics.bigdl.optim.L2Regularizer<>(0.1, BigDL.tag(), BigDL.numeric()));
+    layer.setName("block2a_dwconv");
+    float[] expected = Checks.values(layer.forward(Checks.tensor(x, shape)));
+    layer.zeroGradParameters();
+    float[] expectedGradInput = Checks.values(layer.backward(Checks.tensor(x, shape), Checks.tensor(g, 3, 4, 5, 5)));
+    float[] expectedGradWeight = Checks.values(layer.gradWeight());
+    float[] weightBefore = Checks.values(layer.weight());
+    for (DepthwiseConvolution copy : java.util.Arrays.asList((DepthwiseConvolution) layer.cloneModule(),
+        javaRoundTrip(layer))) {
+      assertNotSame(layer.weight(), copy.weight());
+      assertEquals("block2a_dwconv", copy.getName());
+      assertArrayEquals(expected, Checks.values(copy.forward(Checks.tensor(x, shape))), 0f);
+      copy.zeroGradParameters();
+      assertArrayEquals(expectedGradInput,
+          Checks.values(copy.backward(Checks.tensor(x, shape), Checks.tensor(g, 3, 4, 5, 5))), 0f);
+      assertArrayEquals(expectedGradWeight, Checks.values(copy.gradWeight()), 0f, "includes the L2 term");
+      copy.weight().fill(7f);
+      assertArrayEquals(weightBefore, Checks.values(layer.weight()), 0f);
     }
   }
 

@@ -1,4 +1,4 @@
-package io.effnet.model.bench;
+package io.effnet.model.bigdl.layers;
 
 import com.intel.analytics.bigdl.nn.abstractnn.TensorModule;
 import com.intel.analytics.bigdl.tensor.Tensor;
@@ -7,9 +7,9 @@ import io.effnet.model.bigdl.BigDL;
 
 /**
  * Global average pooling (N, C, H, W) to (N, C, 1, 1) as plain loops: the squeeze of squeeze-excitation and
- * the head's pooling. Candidate replacement, measured by this package, for BigDL's {@code
- * SpatialAveragePooling} with {@code globalPooling} on the MKL-DNN engine, whose pooling backward with a kernel
- * as large as the plane was a quarter of an EfficientNet-B0 training step at 64x64 there.
+ * the head's pooling. Replaces BigDL's {@code SpatialAveragePooling} with {@code globalPooling} on the MKL-DNN
+ * engine (where it runs wrapped in {@code BlasWrapper}): MKL-DNN's pooling backward with a kernel as large as
+ * the plane was a quarter of an EfficientNet-B0 training step at 64x64 there. No parameters.
  */
 public final class GlobalAveragePooling extends TensorModule<Float> {
   private static final long serialVersionUID = 1L;
@@ -24,10 +24,13 @@ public final class GlobalAveragePooling extends TensorModule<Float> {
     int planes = x.size(1) * x.size(2);
     int area = x.size(3) * x.size(4);
     Tensor<Float> y = output().resize(x.size(1), x.size(2), 1, 1);
-    float[] xs = (float[]) x.storage().array();
-    float[] ys = (float[]) y.storage().array();
-    int xo = x.storageOffset() - 1;
-    int yo = y.storageOffset() - 1;
+    if (planes == 0) {
+      return y;
+    }
+    float[] xs = Dense.data(x);
+    float[] ys = Dense.data(y);
+    int xo = Dense.offset(x);
+    int yo = Dense.offset(y);
     for (int p = 0; p < planes; p++) {
       int base = xo + p * area;
       // Four partial sums: independent add chains (and a little less rounding drift on large planes).
@@ -55,16 +58,19 @@ public final class GlobalAveragePooling extends TensorModule<Float> {
     Tensor<Float> x = checked(input);
     int planes = x.size(1) * x.size(2);
     int area = x.size(3) * x.size(4);
-    Tensor<Float> g = gradOutput.isContiguous() ? gradOutput : gradOutput.contiguous();
+    Tensor<Float> g = Dense.contiguous(gradOutput);
     if (g.nElement() != planes) {
       throw new IllegalArgumentException("GlobalAveragePooling " + getName() + ": gradOutput must hold one value"
           + " per sample and channel (" + planes + "), got " + g.nElement());
     }
     Tensor<Float> gi = gradInput().resizeAs(x);
-    float[] gs = (float[]) g.storage().array();
-    float[] is = (float[]) gi.storage().array();
-    int go = g.storageOffset() - 1;
-    int io = gi.storageOffset() - 1;
+    if (planes == 0 || area == 0) {
+      return gi;
+    }
+    float[] gs = Dense.data(g);
+    float[] is = Dense.data(gi);
+    int go = Dense.offset(g);
+    int io = Dense.offset(gi);
     for (int p = 0; p < planes; p++) {
       java.util.Arrays.fill(is, io + p * area, io + (p + 1) * area, gs[go + p] / area);
     }
@@ -87,6 +93,6 @@ public final class GlobalAveragePooling extends TensorModule<Float> {
       throw new IllegalArgumentException("GlobalAveragePooling " + getName() + " takes (N, C, H, W), got shape "
           + java.util.Arrays.toString(input.size()));
     }
-    return input.isContiguous() ? input : input.contiguous();
+    return Dense.contiguous(input);
   }
 }
