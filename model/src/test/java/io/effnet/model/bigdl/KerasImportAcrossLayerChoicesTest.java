@@ -1,4 +1,4 @@
-package io.effnet.model.bench;
+package io.effnet.model.bigdl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,10 +9,7 @@ import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
-import io.effnet.model.bigdl.BigDL;
-import io.effnet.model.bigdl.EfficientNet;
-import io.effnet.model.bigdl.EfficientNetBuilder;
-import io.effnet.model.bigdl.KerasWeights;
+import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import io.effnet.model.keras.KerasLayer;
 import io.effnet.model.keras.KerasTensor;
 import io.effnet.model.keras.KerasWeightFile;
@@ -27,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The Keras mapping goes by tensor name and shape, not layer class: a graph whose depthwise convolutions were
  * replaced by {@link DepthwiseConvolution} (same names, same weight shape) imports and exports the same way.
  */
-class KerasImportIntoSwappedGraphTest {
+class KerasImportAcrossLayerChoicesTest {
   private static final NetworkSpec SPEC = NetworkSpec.resolve(new Variant("tiny", 0.25, 0.34, 64, 0.2, 0.2), 7, 40);
 
   @TempDir
@@ -40,23 +37,22 @@ class KerasImportIntoSwappedGraphTest {
     return out;
   }
 
-  @SuppressWarnings("unchecked")
-  private static EfficientNet swapped(long seed) {
+  /** The default engine's graph: the project's direct depthwise convolution. */
+  private static EfficientNet direct(long seed) {
     BigDL.seed(seed);
-    EfficientNet model = EfficientNetBuilder.build(SPEC);
-    int swaps = GraphSwaps.useDirectDepthwise((Graph<Float>) (AbstractModule<?, ?, ?>) model.module());
-    assertEquals(SPEC.blocks().size(), swaps);
-    return model;
+    return EfficientNetBuilder.build(SPEC, 0, EfficientNetBuilder.DEFAULT_BN_DECAY,
+        LayerChoice.forEngine("mklblas"));
   }
 
   @Test
   void weightsLandInTheReplacementLayerAndGiveTheSameOutputs() {
+    // Written from BigDL's grouped convolution (the MKL-DNN engine's choice), read into the direct one.
     BigDL.seed(21);
-    EfficientNet source = EfficientNetBuilder.build(SPEC);
+    EfficientNet source = EfficientNetBuilder.build(SPEC, 0, EfficientNetBuilder.DEFAULT_BN_DECAY, LayerChoice.BIGDL);
     File h5 = dir.resolve("source.h5").toFile();
     KerasWeights.write(source, h5);
 
-    EfficientNet target = swapped(22);
+    EfficientNet target = direct(22);
     KerasWeights.load(h5, target);
 
     Map<String, Tensor<Float>> loaded = target.namedTensors();
@@ -89,7 +85,7 @@ class KerasImportIntoSwappedGraphTest {
       }
     }
 
-    // Export from the swapped graph: the same Keras file as from the original.
+    // Export from the direct layers: the same Keras file as from the original.
     KerasWeightFile fromSwapped = KerasWeights.export(target);
     KerasWeightFile fromOriginal = KerasWeights.export(source);
     assertEquals(fromOriginal.weightedLayerNames(), fromSwapped.weightedLayerNames());
