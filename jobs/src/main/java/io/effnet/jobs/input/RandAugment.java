@@ -345,7 +345,7 @@ public final class RandAugment implements Serializable {
   }
 
   private static String trim(double v) {
-    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3g", v);
   }
 
   private static String names(List<Op> ops) {
