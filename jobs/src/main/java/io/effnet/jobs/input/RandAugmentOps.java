@@ -43,12 +43,17 @@ public final class RandAugmentOps {
     return out;
   }
 
-  /** Samples at or above {@code threshold} become 255 - x; a threshold of 256 or more changes nothing. */
+  /**
+   * Samples at or above {@code threshold} become 255 - x. The reference compares uint8 pixels with the
+   * threshold converted to uint8, so it is taken modulo 256: 256 (magnitude 10) wraps to 0 and inverts
+   * every sample, as TensorFlow does with the reference's code (checked in RandAugmentReferenceTest).
+   */
   public static byte[] solarize(byte[] rgb, int threshold) {
+    int t = threshold & 0xff;
     byte[] out = new byte[rgb.length];
     for (int i = 0; i < rgb.length; i++) {
       int v = rgb[i] & 0xff;
-      out[i] = (byte) (v < threshold ? v : 255 - v);
+      out[i] = (byte) (v < t ? v : 255 - v);
     }
     return out;
   }
@@ -202,7 +207,8 @@ public final class RandAugmentOps {
    * {@code contrib_image.rotate}, whose sign RandAugment randomises anyway), nearest neighbour.
    */
   public static byte[] rotate(byte[] rgb, int width, int height, double degrees) {
-    float radians = (float) (degrees * (Math.PI / 180.0));
+    // float32 arithmetic throughout, as the reference's (a float32 angle tensor times pi / 180).
+    float radians = (float) degrees * (float) (Math.PI / 180.0);
     float cos = (float) Math.cos(radians);
     float sin = (float) Math.sin(radians);
     float w1 = width - 1;

@@ -70,11 +70,12 @@ class RandAugmentOpsTest {
   }
 
   @Test
-  void solarizeInvertsFromTheThresholdUp() {
+  void solarizeInvertsFromTheThresholdUpModulo256() {
     byte[] in = px(0, 100, 127, 128, 200, 255);
     assertArrayEquals(new int[] {0, 100, 127, 127, 55, 0}, ints(RandAugmentOps.solarize(in, 128)));
     assertArrayEquals(new int[] {0, 100, 127, 128, 55, 0}, ints(RandAugmentOps.solarize(in, 129)));
-    assertArrayEquals(ints(in), ints(RandAugmentOps.solarize(in, 256)), "256 (magnitude 10) changes nothing");
+    // 256 (magnitude 10) becomes uint8 0 in the reference's comparison: every sample is inverted.
+    assertArrayEquals(new int[] {255, 155, 128, 127, 55, 0}, ints(RandAugmentOps.solarize(in, 256)));
     assertArrayEquals(new int[] {255, 155, 128, 127, 55, 0}, ints(RandAugmentOps.solarize(in, 0)));
   }
 

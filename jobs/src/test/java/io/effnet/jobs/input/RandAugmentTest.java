@@ -223,8 +223,9 @@ class RandAugmentTest {
   @Test
   void anIdentityPolicyDiffersFromThePlainPathOnlyByUint8Rounding() {
     byte[] encoded = ImageCodec.encode(new DecodedImage(20, 16, 3, noise(20 * 16 * 3, 4)), OutputEncoding.raw());
-    // Solarize at magnitude 10 has threshold 256: it changes no pixel.
-    RandAugment solarize = RandAugment.builder().layers(2).ops(Collections.singletonList(Op.SOLARIZE)).build();
+    // SolarizeAdd at magnitude 0 adds 0: it changes no pixel.
+    RandAugment solarize = RandAugment.builder().layers(2).magnitude(0)
+        .ops(Collections.singletonList(Op.SOLARIZE_ADD)).build();
     ShardSource plain = new ShardSource(12, MEAN, STD, 0.3, 0);
     ShardSource augmented = plain.withRandAugment(solarize);
     float[] a = plain.trainingTensor(encoded, new Random(8), false);
