@@ -60,12 +60,11 @@ public final class RandAugmentOps {
 
   /** Samples below {@code threshold} get {@code addition} added (clipped to [0, 255]); the others stay. */
   public static byte[] solarizeAdd(byte[] rgb, int addition, int threshold) {
-    byte[] out = new byte[rgb.length];
-    for (int i = 0; i < rgb.length; i++) {
-      int v = rgb[i] & 0xff;
-      out[i] = (byte) (v < threshold ? clamp255(v + addition) : v);
+    byte[] lut = new byte[256];
+    for (int v = 0; v < 256; v++) {
+      lut[v] = (byte) (v < threshold ? clamp255(v + addition) : v);
     }
-    return out;
+    return lookUp(rgb, lut);
   }
 
   /**
@@ -115,19 +114,32 @@ public final class RandAugmentOps {
     checkSize(rgb, width, height);
     byte[] smooth = rgb.clone();
     int row = width * 3;
+    if (width < 3 || height < 3) {
+      return blend(smooth, rgb, factor);
+    }
+    // The kernel is the 3x3 box plus 4 x the center: box sums from horizontal 3-sums of three rows.
+    int[][] rowSums = {new int[row], new int[row], new int[row]};
+    horizontalSums(rgb, 0, row, rowSums[0]);
+    horizontalSums(rgb, row, row, rowSums[1]);
     for (int y = 1; y < height - 1; y++) {
-      for (int x = 1; x < width - 1; x++) {
-        int o = y * row + x * 3;
-        for (int c = 0; c < 3; c++) {
-          int i = o + c;
-          int s = (rgb[i - row - 3] & 0xff) + (rgb[i - row] & 0xff) + (rgb[i - row + 3] & 0xff)
-              + (rgb[i - 3] & 0xff) + 5 * (rgb[i] & 0xff) + (rgb[i + 3] & 0xff)
-              + (rgb[i + row - 3] & 0xff) + (rgb[i + row] & 0xff) + (rgb[i + row + 3] & 0xff);
-          smooth[i] = (byte) (s / 13);
-        }
+      int[] above = rowSums[(y - 1) % 3];
+      int[] here = rowSums[y % 3];
+      int[] below = rowSums[(y + 1) % 3];
+      horizontalSums(rgb, (y + 1) * row, row, below);
+      int base = y * row;
+      for (int i = 3; i < row - 3; i++) {
+        int s = above[i] + here[i] + below[i] + 4 * (rgb[base + i] & 0xff);
+        smooth[base + i] = (byte) (s / 13);
       }
     }
     return blend(smooth, rgb, factor);
+  }
+
+  /** sums[i] = the sample i of the row starting at {@code start} plus its left and right neighbours' (interior). */
+  private static void horizontalSums(byte[] rgb, int start, int row, int[] sums) {
+    for (int i = 3; i < row - 3; i++) {
+      sums[i] = (rgb[start + i - 3] & 0xff) + (rgb[start + i] & 0xff) + (rgb[start + i + 3] & 0xff);
+    }
   }
 
   /**
@@ -148,9 +160,12 @@ public final class RandAugmentOps {
       if (hi > lo) {
         float scale = 255f / (hi - lo);
         float offset = -lo * scale;
+        byte[] lut = new byte[256];
+        for (int v = lo; v <= hi; v++) {
+          lut[v] = (byte) (int) Math.min(255f, Math.max(0f, v * scale + offset));
+        }
         for (int i = c; i < rgb.length; i += 3) {
-          float v = (rgb[i] & 0xff) * scale + offset;
-          out[i] = (byte) (int) Math.min(255f, Math.max(0f, v));
+          out[i] = lut[rgb[i] & 0xff];
         }
       } else {
         for (int i = c; i < rgb.length; i += 3) {
@@ -290,9 +305,10 @@ public final class RandAugmentOps {
     return out;
   }
 
+  /** {@link #blend} with a uniform image1, as a table of the 256 possible results. */
   private static byte[] blendConstant(int degenerate, byte[] image, float factor) {
-    byte[] out = new byte[image.length];
     if (factor == 0f) {
+      byte[] out = new byte[image.length];
       java.util.Arrays.fill(out, (byte) degenerate);
       return out;
     }
@@ -300,8 +316,17 @@ public final class RandAugmentOps {
       return image.clone();
     }
     float a = degenerate;
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (byte) blended(a, (image[i] & 0xff) - a, factor);
+    byte[] lut = new byte[256];
+    for (int v = 0; v < 256; v++) {
+      lut[v] = (byte) blended(a, v - a, factor);
+    }
+    return lookUp(image, lut);
+  }
+
+  private static byte[] lookUp(byte[] rgb, byte[] lut) {
+    byte[] out = new byte[rgb.length];
+    for (int i = 0; i < rgb.length; i++) {
+      out[i] = lut[rgb[i] & 0xff];
     }
     return out;
   }
