@@ -175,6 +175,11 @@ public final class JobConfig {
     return out;
   }
 
+  public List<String> strings(String key) {
+    String k = qualify(key);
+    return get(k, () -> config.getStringList(k));
+  }
+
   private interface Getter<T> {
     T get();
   }

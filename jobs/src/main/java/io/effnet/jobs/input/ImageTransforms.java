@@ -5,7 +5,9 @@ import java.util.Random;
 /**
  * Training and evaluation crops, done in one pass from interleaved uint8 pixels (HWC, RGB) to the
  * normalised planar floats (CHW) the network takes: crop, bilinear resize, optional horizontal flip and
- * per-channel (x - mean) / std, without intermediate images.
+ * per-channel (x - mean) / std, without intermediate images. With uint8 augmentation in between
+ * (RandAugment), the same crop and resize go to uint8 RGB ({@link #cropResize}) and {@link #normalise} does
+ * the flip and normalisation after it.
  */
 public final class ImageTransforms {
   private ImageTransforms() {}
@@ -61,54 +63,142 @@ public final class ImageTransforms {
    */
   public static float[] toTensor(byte[] pixels, int width, int height, int channels, Window window, int out,
       boolean flip, double[] mean, double[] std) {
+    checkPixels(pixels, width, height, channels);
+    float[] result = new float[3 * out * out];
+    int plane = out * out;
+    float[] scale = new float[3];
+    float[] shift = new float[3];
+    normalisation(mean, std, scale, shift);
+    Axis ax = Axis.of(window.x, window.width, out);
+    Axis ay = Axis.of(window.y, window.height, out);
+    for (int oy = 0; oy < out; oy++) {
+      int row0 = ay.lo[oy] * width;
+      int row1 = ay.hi[oy] * width;
+      float wy = ay.weight[oy];
+      for (int ox = 0; ox < out; ox++) {
+        int x0 = ax.lo[ox];
+        int x1 = ax.hi[ox];
+        float wx = ax.weight[ox];
+        int dst = oy * out + (flip ? out - 1 - ox : ox);
+        for (int c = 0; c < 3; c++) {
+          int sc = channels == 1 ? 0 : c;
+          float v = bilinear(pixels, (row0 + x0) * channels + sc, (row0 + x1) * channels + sc,
+              (row1 + x0) * channels + sc, (row1 + x1) * channels + sc, wx, wy);
+          result[c * plane + dst] = v * scale[c] + shift[c];
+        }
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Crops {@code window} and resizes it bilinearly to {@code out} x {@code out} as {@link #toTensor} does, but
+   * to interleaved uint8 RGB (HWC, greyscale repeated, rounded to nearest): the input of the uint8 image
+   * operations (RandAugment) that come between the crop and {@link #normalise}.
+   */
+  public static byte[] cropResize(byte[] pixels, int width, int height, int channels, Window window, int out) {
+    checkPixels(pixels, width, height, channels);
+    byte[] result = new byte[out * out * 3];
+    Axis ax = Axis.of(window.x, window.width, out);
+    Axis ay = Axis.of(window.y, window.height, out);
+    int dst = 0;
+    for (int oy = 0; oy < out; oy++) {
+      int row0 = ay.lo[oy] * width;
+      int row1 = ay.hi[oy] * width;
+      float wy = ay.weight[oy];
+      for (int ox = 0; ox < out; ox++) {
+        int x0 = ax.lo[ox];
+        int x1 = ax.hi[ox];
+        float wx = ax.weight[ox];
+        for (int c = 0; c < 3; c++, dst++) {
+          int sc = channels == 1 ? 0 : c;
+          float v = bilinear(pixels, (row0 + x0) * channels + sc, (row0 + x1) * channels + sc,
+              (row1 + x0) * channels + sc, (row1 + x1) * channels + sc, wx, wy);
+          result[dst] = (byte) Math.min(255, (int) (v + 0.5f));
+        }
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Interleaved uint8 RGB ({@code size} x {@code size}) to normalised planar floats (CHW), optionally
+   * mirrored left-right.
+   */
+  public static float[] normalise(byte[] rgb, int size, boolean flip, double[] mean, double[] std) {
+    checkPixels(rgb, size, size, 3);
+    float[] scale = new float[3];
+    float[] shift = new float[3];
+    normalisation(mean, std, scale, shift);
+    int plane = size * size;
+    float[] result = new float[3 * plane];
+    int src = 0;
+    for (int y = 0; y < size; y++) {
+      for (int x = 0; x < size; x++, src += 3) {
+        int dst = y * size + (flip ? size - 1 - x : x);
+        result[dst] = (rgb[src] & 0xff) * scale[0] + shift[0];
+        result[plane + dst] = (rgb[src + 1] & 0xff) * scale[1] + shift[1];
+        result[2 * plane + dst] = (rgb[src + 2] & 0xff) * scale[2] + shift[2];
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Bilinear sampling positions along one axis, computed once per image instead of once per pixel: output
+   * index o reads source indices lo[o] and hi[o] with weight[o] on hi.
+   */
+  private static final class Axis {
+    final int[] lo;
+    final int[] hi;
+    final float[] weight;
+
+    private Axis(int out) {
+      lo = new int[out];
+      hi = new int[out];
+      weight = new float[out];
+    }
+
+    static Axis of(int start, int length, int out) {
+      Axis a = new Axis(out);
+      double step = (double) length / out;
+      int last = start + length - 1;
+      for (int o = 0; o < out; o++) {
+        // Pixel centers aligned as in OpenCV / TF resize (half-pixel offsets).
+        double f = start + (o + 0.5) * step - 0.5;
+        int i0 = clamp((int) Math.floor(f), start, last);
+        a.lo[o] = i0;
+        a.hi[o] = clamp(i0 + 1, start, last);
+        a.weight[o] = f < start ? 0f : (float) clampUnit(f - Math.floor(f));
+      }
+      return a;
+    }
+  }
+
+  private static float bilinear(byte[] p, int i00, int i01, int i10, int i11, float wx, float wy) {
+    float p00 = p[i00] & 0xff;
+    float p01 = p[i01] & 0xff;
+    float p10 = p[i10] & 0xff;
+    float p11 = p[i11] & 0xff;
+    float top = p00 + (p01 - p00) * wx;
+    float bottom = p10 + (p11 - p10) * wx;
+    return top + (bottom - top) * wy;
+  }
+
+  private static void normalisation(double[] mean, double[] std, float[] scale, float[] shift) {
+    for (int c = 0; c < 3; c++) {
+      scale[c] = (float) (1.0 / std[c]);
+      shift[c] = (float) (-mean[c] / std[c]);
+    }
+  }
+
+  private static void checkPixels(byte[] pixels, int width, int height, int channels) {
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("expected 1 or 3 channels, got " + channels);
     }
     if (pixels.length < width * height * channels) {
       throw new IllegalArgumentException("pixel buffer too small for " + width + "x" + height + "x" + channels);
     }
-    float[] result = new float[3 * out * out];
-    int plane = out * out;
-    float[] scale = new float[3];
-    float[] shift = new float[3];
-    for (int c = 0; c < 3; c++) {
-      scale[c] = (float) (1.0 / std[c]);
-      shift[c] = (float) (-mean[c] / std[c]);
-    }
-    double sx = (double) window.width / out;
-    double sy = (double) window.height / out;
-    for (int oy = 0; oy < out; oy++) {
-      // Pixel centers aligned as in OpenCV / TF resize (half-pixel offsets).
-      double fy = window.y + (oy + 0.5) * sy - 0.5;
-      int y0 = clamp((int) Math.floor(fy), window.y, window.y + window.height - 1);
-      int y1 = clamp(y0 + 1, window.y, window.y + window.height - 1);
-      float wy = (float) clampUnit(fy - Math.floor(fy));
-      if (fy < window.y) {
-        wy = 0;
-      }
-      for (int ox = 0; ox < out; ox++) {
-        double fx = window.x + (ox + 0.5) * sx - 0.5;
-        int x0 = clamp((int) Math.floor(fx), window.x, window.x + window.width - 1);
-        int x1 = clamp(x0 + 1, window.x, window.x + window.width - 1);
-        float wx = (float) clampUnit(fx - Math.floor(fx));
-        if (fx < window.x) {
-          wx = 0;
-        }
-        int dst = oy * out + (flip ? out - 1 - ox : ox);
-        for (int c = 0; c < 3; c++) {
-          int sc = channels == 1 ? 0 : c;
-          float p00 = pixels[(y0 * width + x0) * channels + sc] & 0xff;
-          float p01 = pixels[(y0 * width + x1) * channels + sc] & 0xff;
-          float p10 = pixels[(y1 * width + x0) * channels + sc] & 0xff;
-          float p11 = pixels[(y1 * width + x1) * channels + sc] & 0xff;
-          float top = p00 + (p01 - p00) * wx;
-          float bottom = p10 + (p11 - p10) * wx;
-          float v = top + (bottom - top) * wy;
-          result[c * plane + dst] = v * scale[c] + shift[c];
-        }
-      }
-    }
-    return result;
   }
 
   private static int clamp(int v, int lo, int hi) {

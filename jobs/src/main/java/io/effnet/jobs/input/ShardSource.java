@@ -18,8 +18,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The training input pipeline: a data-prep dataset's Parquet shards, decoded on the executors into BigDL
- * samples. Training samples get a fresh random-resized-crop and flip per epoch; evaluation samples get the
- * reference's center crop. Normalisation is per channel.
+ * samples. Training samples get a fresh random-resized-crop, optional RandAugment and flip per epoch;
+ * evaluation samples get the reference's center crop. Normalisation is per channel.
  */
 public final class ShardSource implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -29,17 +29,25 @@ public final class ShardSource implements Serializable {
   private final double[] std;
   private final double minCropArea;
   private final int cropPadding;
+  private final RandAugment randAugment;
 
-  /** The pipeline as the {@code effnet.input} section configures it. */
+  /** The pipeline as the {@code effnet.input} section configures it (RandAugment included). */
   public static ShardSource from(io.effnet.jobs.config.JobConfig c, int inputSize) {
     double minArea = c.number("input.min-crop-area");
     io.effnet.jobs.config.Check.that(minArea > 0 && minArea <= 1, "input.min-crop-area", "must be in (0, 1]");
     int padding = c.integer("input.crop-padding");
     io.effnet.jobs.config.Check.that(padding >= 0, "input.crop-padding", "must be >= 0");
-    return new ShardSource(inputSize, c.numbers("input.mean"), c.numbers("input.std"), minArea, padding);
+    return new ShardSource(inputSize, c.numbers("input.mean"), c.numbers("input.std"), minArea, padding)
+        .withRandAugment(RandAugment.from(c));
   }
 
+  /** Without RandAugment. */
   public ShardSource(int inputSize, double[] mean, double[] std, double minCropArea, int cropPadding) {
+    this(inputSize, mean, std, minCropArea, cropPadding, RandAugment.off());
+  }
+
+  private ShardSource(int inputSize, double[] mean, double[] std, double minCropArea, int cropPadding,
+      RandAugment randAugment) {
     if (mean.length != 3 || std.length != 3) {
       throw JobException.config("effnet.input.mean and effnet.input.std must have 3 values (R, G, B)");
     }
@@ -53,6 +61,20 @@ public final class ShardSource implements Serializable {
     this.std = std.clone();
     this.minCropArea = minCropArea;
     this.cropPadding = cropPadding;
+    this.randAugment = randAugment;
+  }
+
+  /** This pipeline with RandAugment on training samples (between the crop and the flip). */
+  public ShardSource withRandAugment(RandAugment policy) {
+    return new ShardSource(inputSize, mean, std, minCropArea, cropPadding, policy);
+  }
+
+  public RandAugment randAugment() {
+    return randAugment;
+  }
+
+  public int inputSize() {
+    return inputSize;
   }
 
   /** The dataset's label index ({@code labels.json} beside the shards). */
@@ -79,7 +101,10 @@ public final class ShardSource implements Serializable {
     return rows.select(ShardSchema.IMAGE, ShardSchema.LABEL);
   }
 
-  /** Training samples for one epoch: random crops and flips seeded by (seed, epoch, partition). */
+  /**
+   * Training samples for one epoch: random crops, RandAugment layers and flips, drawn per sample from one
+   * random stream per (seed, epoch, partition).
+   */
   public JavaRDD<Sample<Float>> trainingSamples(Dataset<Row> rows, long seed, int epoch, boolean flip) {
     final ShardSource self = this;
     return rows.javaRDD().mapPartitionsWithIndex((partition, it) -> {
@@ -106,11 +131,28 @@ public final class ShardSource implements Serializable {
   }
 
   Sample<Float> trainingSample(Row row, Random random, boolean flip) {
-    DecodedImage img = decode(row);
+    return trainingSample((byte[]) row.get(0), row.getInt(1), random, flip);
+  }
+
+  /**
+   * One training sample from a shard's encoded image bytes: decode, random-resized-crop to the input size,
+   * RandAugment when on (uint8, as the reference), flip with probability 1/2 when {@code flip}, normalise.
+   */
+  public Sample<Float> trainingSample(byte[] encodedImage, int label, Random random, boolean flip) {
+    return Samples.image(trainingTensor(encodedImage, random, flip), 3, inputSize, inputSize, label);
+  }
+
+  /** The CHW floats of {@link #trainingSample}, without the BigDL sample around them. */
+  public float[] trainingTensor(byte[] encodedImage, Random random, boolean flip) {
+    DecodedImage img = ImageCodec.decode(encodedImage);
     ImageTransforms.Window w = ImageTransforms.randomResizedCrop(img.width(), img.height(), minCropArea, random);
-    float[] chw = ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize,
-        flip && random.nextBoolean(), mean, std);
-    return Samples.image(chw, 3, inputSize, inputSize, row.getInt(1));
+    if (!randAugment.enabled()) {
+      return ImageTransforms.toTensor(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize,
+          flip && random.nextBoolean(), mean, std);
+    }
+    byte[] rgb = ImageTransforms.cropResize(img.pixels(), img.width(), img.height(), img.channels(), w, inputSize);
+    rgb = randAugment.apply(rgb, inputSize, inputSize, random);
+    return ImageTransforms.normalise(rgb, inputSize, flip && random.nextBoolean(), mean, std);
   }
 
   Sample<Float> evaluationSample(Row row) {

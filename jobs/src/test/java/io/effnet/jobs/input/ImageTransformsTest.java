@@ -1,5 +1,6 @@
 package io.effnet.jobs.input;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,5 +71,39 @@ class ImageTransformsTest {
       double ratio = (double) w.width / w.height;
       assertTrue(area >= 0.74 || (ratio >= 0.7 && ratio <= 1.45), "ratio " + ratio);
     }
+  }
+
+  @Test
+  void cropResizeToBytesMatchesTheTensorPathRoundedToNearest() {
+    byte[] px = {0, 0, 0, 101, 101, 101}; // 2x1 RGB: 0 and 101 average to 50.5
+    assertArrayEquals(new byte[] {51, 51, 51},
+        ImageTransforms.cropResize(px, 2, 1, 3, new ImageTransforms.Window(0, 0, 2, 1), 1));
+    byte[] grey = {0, 10, (byte) 200, 0, 10, (byte) 200}; // 3x2, 1 channel: repeated into R, G, B
+    byte[] rgb = ImageTransforms.cropResize(grey, 3, 2, 1, new ImageTransforms.Window(0, 0, 3, 2), 3);
+    assertEquals(27, rgb.length);
+    assertEquals(200, rgb[2 * 3] & 0xff);
+    assertEquals(200, rgb[2 * 3 + 2] & 0xff);
+    assertEquals(10, rgb[(2 * 3 + 1) * 3 + 1] & 0xff);
+    Random r = new Random(3);
+    byte[] photo = new byte[37 * 29 * 3];
+    r.nextBytes(photo);
+    ImageTransforms.Window w = ImageTransforms.randomResizedCrop(37, 29, 0.2, r);
+    float[] direct = ImageTransforms.toTensor(photo, 37, 29, 3, w, 16, true, ZERO, ONE);
+    float[] twoStep = ImageTransforms.normalise(ImageTransforms.cropResize(photo, 37, 29, 3, w, 16), 16, true, ZERO,
+        ONE);
+    for (int i = 0; i < direct.length; i++) {
+      assertEquals(Math.round(direct[i]), twoStep[i], 1e-4, "value " + i);
+    }
+  }
+
+  @Test
+  void normaliseLaysOutPlanarFlippedAndScaled() {
+    byte[] rgb = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120}; // 2x2
+    double[] mean = {10, 20, 30};
+    double[] std = {2, 4, 5};
+    float[] t = ImageTransforms.normalise(rgb, 2, false, mean, std);
+    assertArrayEquals(new float[] {0, 15, 30, 45, 0, 7.5f, 15, 22.5f, 0, 6, 12, 18}, t, 1e-5f);
+    float[] flipped = ImageTransforms.normalise(rgb, 2, true, mean, std);
+    assertArrayEquals(new float[] {15, 0, 45, 30, 7.5f, 0, 22.5f, 15, 6, 0, 18, 12}, flipped, 1e-5f);
   }
 }
