@@ -73,10 +73,6 @@ public final class ShardSource implements Serializable {
     return randAugment;
   }
 
-  public int inputSize() {
-    return inputSize;
-  }
-
   /** The dataset's label index ({@code labels.json} beside the shards). */
   public static LabelIndex labels(RunFiles files, String dataDir) {
     String uri = files.child(dataDir, "labels.json");
