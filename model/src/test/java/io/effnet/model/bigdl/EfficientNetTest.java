@@ -94,6 +94,20 @@ class EfficientNetTest {
     }
   }
 
+  /** Initial weights depend on the seed only (the search compares candidates trained from the same seed). */
+  @Test
+  void theSameSeedBuildsTheSameWeights() {
+    NetworkSpec spec = NetworkSpec.resolve(new Variant("tiny", 0.25, 0.34, 32, 0.2, 0.2), 3, 32);
+    BigDL.seed(5);
+    float[] first = EfficientNetBuilder.build(spec).flatParameters();
+    BigDL.seed(5);
+    float[] second = EfficientNetBuilder.build(spec).flatParameters();
+    BigDL.seed(6);
+    float[] other = EfficientNetBuilder.build(spec).flatParameters();
+    assertArrayEquals(first, second);
+    assertTrue(!java.util.Arrays.equals(first, other));
+  }
+
   /** The flat parameter order (the optimizer buffers' order) maps back onto the same tensors. */
   @Test
   void withParametersPutsAFlatVectorBackInPlace() {
