@@ -160,9 +160,8 @@ class FinetuneLocalTest {
     System.out.println("frozen fine-tune: validation before " + before + ", after " + after);
     assertTrue(after.get("loss").asDouble() < before.get("loss").asDouble(), before + " -> " + after);
     assertTrue(after.get("top1").asDouble() >= before.get("top1").asDouble(), before + " -> " + after);
-    double firstLoss = report.get("epochs").get(0).get("mean_loss").asDouble();
-    double lastLoss = last(report.get("epochs")).get("mean_loss").asDouble();
-    assertTrue(lastLoss < firstLoss, "training loss " + firstLoss + " -> " + lastLoss);
+    // (Not the per-epoch mean training loss: on a dozen images with head dropout and BigDL's unseeded batch order
+    // its epoch-to-epoch change is noise; a clean-clone CI run saw 0.653 -> 0.678.)
 
     JsonNode provenance = JSON.readTree(new File(run, "provenance.json"));
     JsonNode sourceModel = provenance.get("source_model");
