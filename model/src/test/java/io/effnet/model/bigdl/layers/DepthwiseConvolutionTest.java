@@ -43,7 +43,7 @@ class DepthwiseConvolutionTest {
       "3,2,7,9,3,false", "5,1,6,5,3,true", "5,1,6,5,3,false", "5,2,9,9,3,true", "5,2,9,9,3,false",
       "5,2,2,2,3,true", "3,2,1,1,3,true", "3,1,1,1,3,true", "3,1,1,1,3,false", "5,1,3,3,3,true",
       "5,1,2,7,3,true", "3,1,16,16,40,true", "5,2,33,33,12,true", "5,2,33,33,12,false", "3,2,56,56,2,true",
-      "5,1,14,14,5,true"})
+      "5,1,14,14,5,true", "1,2,8,8,3,true", "1,1,5,5,3,false", "3,2,2,2,40,true"})
   void matchesBigDLsGroupedConvolutionForwardAndBackward(int kernel, int stride, int height, int width, int n,
       boolean mkl) {
     Random r = new Random(kernel * 1000 + stride * 100 + height * 10 + width);
