@@ -65,7 +65,8 @@ public final class EvaluateJob {
       throw JobException.data("the model has " + trained.model().spec().numClasses() + " classes but " + s.data
           + " has " + dataLabels.size());
     }
-    ShardSource source = ShardSource.from(config, trained.model().spec().inputSize());
+    ShardSource source = ShardSource.from(trained.withRunPreprocessing(config, progress),
+        trained.model().spec().inputSize());
     Dataset<Row> split = ShardSource.rows(spark, files, s.data, s.split);
     // Counted before spreading: Parquet answers a count from its footers, without moving any image.
     long total = split.count();

@@ -150,7 +150,8 @@ public final class PredictJob {
     int classes = trained.model().spec().numClasses();
     InputFormat format = s.inputFormat == InputFormat.AUTO ? detect(files, s.input) : s.inputFormat;
     List<String> names = classNames(files, trained, format == InputFormat.DATASET ? s.input : null, progress);
-    ShardSource source = ShardSource.from(config, trained.model().spec().inputSize());
+    ShardSource source = ShardSource.from(trained.withRunPreprocessing(config, progress),
+        trained.model().spec().inputSize());
     // Raw images are brought to the scale the evaluation crop expects: by default the shorter side becomes
     // input + crop padding, so the crop takes input-size pixels (224 of 256 for B0), as the reference does.
     ResizeSpec resize = s.resize != null ? s.resize

@@ -1,5 +1,6 @@
 package io.effnet.jobs;
 
+import io.effnet.jobs.config.JobConfig;
 import io.effnet.jobs.io.RunFiles;
 import io.effnet.model.bigdl.EfficientNet;
 import io.effnet.prep.LabelIndex;
@@ -8,6 +9,9 @@ import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,15 +31,24 @@ public final class TrainedModel {
   private final LabelIndex labels;
   private final String sha256;
   private final String provenanceFile;
+  private final String runConfig;
+
+  /**
+   * The settings that make a model's input what it was trained on: evaluate and predict take them from the
+   * model's run unless the user sets them (normalisation, and the evaluation crop the run validated with).
+   */
+  public static final List<String> PREPROCESSING_KEYS =
+      Collections.unmodifiableList(Arrays.asList("input.mean", "input.std", "input.crop-padding"));
 
   private TrainedModel(String file, boolean ema, EfficientNet model, LabelIndex labels, String sha256,
-      String provenanceFile) {
+      String provenanceFile, String runConfig) {
     this.file = file;
     this.ema = ema;
     this.model = model;
     this.labels = labels;
     this.sha256 = sha256;
     this.provenanceFile = provenanceFile;
+    this.runConfig = runConfig;
   }
 
   /**
@@ -78,7 +91,28 @@ public final class TrainedModel {
     }
     String provenance = files.child(dir, "provenance.json");
     boolean ema = file.substring(file.lastIndexOf('/') + 1).equals(EMA_FILE);
-    return new TrainedModel(file, ema, model, labels, digest[0], files.exists(provenance) ? provenance : null);
+    String runConfigFile = files.child(dir, "effective-config.conf");
+    String runConfig = files.exists(runConfigFile) ? files.readText(runConfigFile) : null;
+    return new TrainedModel(file, ema, model, labels, digest[0], files.exists(provenance) ? provenance : null,
+        runConfig);
+  }
+
+  /**
+   * {@code config} with the model run's {@link #PREPROCESSING_KEYS} where the user did not set them (a model file
+   * without its run folder keeps {@code config}); says on {@code progress} which values came from the run.
+   */
+  public JobConfig withRunPreprocessing(JobConfig config, Progress progress) {
+    if (runConfig == null) {
+      progress.line("no effective-config.conf beside " + file + ": preprocessing (" + PREPROCESSING_KEYS
+          + ") as configured");
+      return config;
+    }
+    Map<String, String> changed = new LinkedHashMap<>();
+    JobConfig out = config.inherit(runConfig, PREPROCESSING_KEYS, changed);
+    if (!changed.isEmpty()) {
+      progress.line("preprocessing of the model's run (its effective-config.conf): " + changed);
+    }
+    return out;
   }
 
   /** The file the weights came from. */

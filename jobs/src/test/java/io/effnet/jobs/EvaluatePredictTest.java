@@ -307,6 +307,37 @@ class EvaluatePredictTest {
   }
 
   @Test
+  void evaluateTakesThePreprocessingOfTheModelsRunUnlessSetExplicitly() throws Exception {
+    File trainedWith = new File(tmp, "run-with-config");
+    assertTrue(trainedWith.mkdirs());
+    for (String name : new String[] {"model.effnet", "labels.json", "provenance.json"}) {
+      Files.copy(new File(run, name).toPath(), new File(trainedWith, name).toPath());
+    }
+    String[] runInput = {"input.crop-padding=0", "input.mean=[100, 110, 120]"};
+    Files.write(new File(trainedWith, "effective-config.conf").toPath(), io.effnet.jobs.config.JobConfig
+        .load(null, Arrays.asList(runInput)).render().getBytes(StandardCharsets.UTF_8));
+
+    double inherited = evaluationLoss("inherited", trainedWith);
+    double explicitSame = evaluationLoss("explicit-same", run, "--set", runInput[0], "--set", runInput[1]);
+    double defaults = evaluationLoss("defaults", run);
+    double overridden = evaluationLoss("overridden", trainedWith, "--set", "input.crop-padding=32", "--set",
+        "input.mean=[123.675, 116.28, 103.53]");
+    assertEquals(explicitSame, inherited, 0, "the run's crop padding and mean are used");
+    assertNotEquals(defaults, inherited, "the run's settings change the input");
+    assertEquals(defaults, overridden, 0, "settings given on the command line win");
+  }
+
+  private static double evaluationLoss(String name, File model, String... extra) throws IOException {
+    File out = new File(tmp, "eval-" + name);
+    List<String> args = new java.util.ArrayList<>(Arrays.asList("evaluate", "--set",
+        "evaluate.model=\"" + model + "\"", "--set", "evaluate.data=\"" + data + "\"", "--set",
+        "evaluate.output=\"" + out + "\""));
+    args.addAll(Arrays.asList(extra));
+    assertEquals(0, Cli.execute(args.toArray(new String[0])));
+    return JSON.readTree(new File(out, "evaluation.json")).get("loss").asDouble();
+  }
+
+  @Test
   void predictRefusesBadSettingsAndAnExistingOutputWithoutLeavingFiles() throws Exception {
     File parent = new File(tmp, "refusals");
     File existing = new File(parent, "existing");

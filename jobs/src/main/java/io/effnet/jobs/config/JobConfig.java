@@ -29,9 +29,12 @@ public final class JobConfig {
   private static final String ROOT = "effnet";
 
   private final Config config;
+  /** Only what the user (file, --set) or a deriving job set, qualified keys: the values defaults never replace. */
+  private final Config explicit;
 
-  private JobConfig(Config config) {
+  private JobConfig(Config config, Config explicit) {
     this.config = config;
+    this.explicit = explicit;
   }
 
   /** Loads schema + optional file + overrides ({@code prep.size=128} or {@code effnet.prep.size=128}). */
@@ -64,7 +67,7 @@ public final class JobConfig {
     } catch (ConfigException e) {
       throw JobException.config("invalid configuration: " + e.getMessage());
     }
-    return new JobConfig(merged);
+    return new JobConfig(merged, user);
   }
 
   /**
@@ -77,7 +80,36 @@ public final class JobConfig {
       extra = extra.withValue(qualify(e.getKey()), ConfigValueFactory.fromAnyRef(e.getValue()));
     }
     rejectUnknownKeys(schema(), extra);
-    return new JobConfig(extra.withFallback(config).resolve());
+    return new JobConfig(extra.withFallback(config).resolve(), extra.withFallback(explicit));
+  }
+
+  /**
+   * This configuration with the given keys taken from another run's effective configuration (as
+   * {@link #render()} wrote it) wherever the user did not set them: e.g. the preprocessing a model was trained
+   * with, for evaluating it. Keys the other run lacks stay as they are.
+   *
+   * @return the new configuration and, in {@code changed}, each key whose value it changed, with the new value
+   */
+  public JobConfig inherit(String renderedRunConfig, List<String> keys, Map<String, String> changed) {
+    Config run;
+    try {
+      run = ConfigFactory.parseString(renderedRunConfig).atPath(ROOT);
+    } catch (ConfigException e) {
+      throw JobException.data("cannot read a run's effective configuration: " + e.getMessage());
+    }
+    Config extra = ConfigFactory.empty();
+    for (String key : keys) {
+      String q = qualify(key);
+      if (explicit.hasPathOrNull(q) || !run.hasPathOrNull(q)) {
+        continue;
+      }
+      ConfigValue value = run.getValue(q);
+      if (!value.unwrapped().equals(config.getValue(q).unwrapped())) {
+        extra = extra.withValue(q, value);
+        changed.put(key, value.render(ConfigRenderOptions.concise()));
+      }
+    }
+    return new JobConfig(extra.withFallback(config).resolve(), explicit);
   }
 
   /** Defaults only. */

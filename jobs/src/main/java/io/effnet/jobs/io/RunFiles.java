@@ -178,6 +178,18 @@ public final class RunFiles {
     }
   }
 
+  /** A whole (small) text file, UTF-8. */
+  public String readText(String uri) {
+    return read(uri, in -> {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        bytes.write(buffer, 0, n);
+      }
+      return new String(bytes.toByteArray(), StandardCharsets.UTF_8);
+    });
+  }
+
   public static ObjectMapper json() {
     return JSON;
   }

@@ -43,6 +43,24 @@ class JobConfigTest {
   }
 
   @Test
+  void inheritTakesARunsValuesOnlyWhereTheUserSetNone() {
+    String run = JobConfig.load(null, Arrays.asList("input.crop-padding=0", "input.std=[1, 2, 3]",
+        "input.mean=[9, 9, 9]", "train.epochs=40")).render();
+    JobConfig user = JobConfig.load(null, Collections.singletonList("input.mean=[5, 6, 7]"));
+    java.util.Map<String, String> changed = new java.util.LinkedHashMap<>();
+    JobConfig c = user.inherit(run, Arrays.asList("input.mean", "input.std", "input.crop-padding"), changed);
+    assertArrayEquals(new double[] {5, 6, 7}, c.numbers("input.mean"), 0, "set by the user: kept");
+    assertArrayEquals(new double[] {1, 2, 3}, c.numbers("input.std"), 0);
+    assertEquals(0, c.integer("input.crop-padding"));
+    assertEquals(5, c.integer("train.epochs"), "keys not asked for are not inherited");
+    assertEquals(Arrays.asList("input.std", "input.crop-padding"), new java.util.ArrayList<>(changed.keySet()));
+    assertEquals("0", changed.get("input.crop-padding"));
+    JobConfig derived = user.with(Collections.singletonMap("input.crop-padding", 7));
+    assertEquals(7, derived.inherit(run, Collections.singletonList("input.crop-padding"),
+        new java.util.HashMap<String, String>()).integer("input.crop-padding"), "values a job derived count as set");
+  }
+
+  @Test
   void mistakesAreConfigErrorsNamingTheKey() {
     JobException unknown = assertThrows(JobException.class,
         () -> JobConfig.load(null, Collections.singletonList("train.epoch=3")));
