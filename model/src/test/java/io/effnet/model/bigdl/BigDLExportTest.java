@@ -118,7 +118,8 @@ class BigDLExportTest {
     for (AbstractModule<?, ?, ?> layer : layers(graph)) {
       names.add(layer.getName());
     }
-    assertTrue(names.contains("stem_conv") && names.contains("predictions") && names.contains("top_bn"), names.toString());
+    assertTrue(names.contains("stem_conv") && names.contains("predictions") && names.contains("top_bn"),
+        names.toString());
     assertFalse(names.stream().anyMatch(n -> n.endsWith("_drop") || n.equals("top_dropout")), names.toString());
     assertTrue((Object) graph.apply("block1a_dwconv").get() instanceof SpatialConvolution);
     assertTrue((Object) graph.apply("stem_activation").get() instanceof CMulTable);
