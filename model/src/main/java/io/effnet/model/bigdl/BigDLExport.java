@@ -96,8 +96,9 @@ public final class BigDLExport {
 
   /**
    * Writes {@link #inferenceGraph} with BigDL's {@code saveModule} to two local files (replaced if they exist):
-   * the protobuf definition and the weights. For another file system, write locally and copy (BigDL's own writer
-   * closes the Hadoop file system it used, which would break a cached HDFS client shared with Spark).
+   * the protobuf definition and the weights. For another file system, write locally and copy: BigDL's own file
+   * access closes the Hadoop file system instance it used, Hadoop's cached one, which would break the HDFS client
+   * that Spark shares (see {@link #load}).
    */
   public static void save(EfficientNet model, File definition, File weights) throws IOException {
     StaticGraph<Float> graph = inferenceGraph(model);
@@ -114,7 +115,10 @@ public final class BigDLExport {
 
   /**
    * Loads a module with BigDL's own protobuf loader ({@code Module.loadModule}), as a user of the saved files
-   * would; it holds BigDL's layers only. Paths: local or any Hadoop file system BigDL's reader reaches.
+   * would; it holds BigDL's layers only. Paths: local or any Hadoop file system BigDL's reader reaches. Caveat
+   * (BigDL 0.13): its reader closes the Hadoop {@code FileSystem} it read through, which is Hadoop's cached
+   * instance for that file system, so other holders of it in this JVM (Spark's, for one) then fail with
+   * "Filesystem closed": in such a JVM, load from a local copy.
    */
   public static AbstractModule<Activity, Activity, Float> load(String definition, String weights) {
     return Module.loadModule(definition, weights, BigDL.tag(), BigDL.numeric());
