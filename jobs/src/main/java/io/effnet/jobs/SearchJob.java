@@ -164,6 +164,8 @@ public final class SearchJob {
     o.put("train.seed", s.seed);
     o.put("train.resume", false);
     o.put("train.keep-checkpoints", 1);
+    // A trial's model is kept only on request; its BigDL export then comes with it.
+    o.put("train.export-bigdl", s.keepModels);
     return search.with(o);
   }
 

@@ -49,6 +49,7 @@ public final class TrainJob {
     final boolean resume;
     final int keepCheckpoints;
     final double averageDecay;
+    final boolean exportBigDL;
 
     /** The {@code train} job's settings, with the model and input sections it trains from. */
     Settings(JobConfig c) {
@@ -87,11 +88,18 @@ public final class TrainJob {
       keepCheckpoints = Check.positive(c, "train.keep-checkpoints");
       averageDecay = c.number("train.weight-average-decay");
       Check.that(averageDecay >= 0 && averageDecay < 1, "train.weight-average-decay", "must be in [0, 1)");
+      exportBigDL = c.bool("train.export-bigdl");
     }
   }
 
   /** The moving average of the weights, next to model.effnet when train.weight-average-decay > 0. */
   static final String AVERAGE_MODEL = "model-ema.effnet";
+  /**
+   * Base names of the models in BigDL's protobuf module format ({@code .bigdl} definition, {@code .bin} weights),
+   * written with {@code train.export-bigdl}: the final weights and, when kept, their moving average.
+   */
+  static final String BIGDL_MODEL = "model";
+  static final String BIGDL_AVERAGE_MODEL = "model-ema";
 
   private TrainJob() {}
 
@@ -288,6 +296,13 @@ public final class TrainJob {
     if (s.averageDecay > 0) {
       files.write(files.child(s.output, AVERAGE_MODEL), evaluated::write);
     }
+    Map<String, Object> bigdlModels = new LinkedHashMap<>();
+    if (s.exportBigDL) {
+      bigdlModels.put(BIGDL_MODEL, BigDLModelFiles.write(files, s.output, BIGDL_MODEL, model));
+      if (s.averageDecay > 0) {
+        bigdlModels.put(BIGDL_AVERAGE_MODEL, BigDLModelFiles.write(files, s.output, BIGDL_AVERAGE_MODEL, evaluated));
+      }
+    }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("status", "completed");
     report.put("job", setup.job());
@@ -298,6 +313,9 @@ public final class TrainJob {
       report.put("restored_optimizer_buffers", restoredBuffers);
     }
     report.put("validated_weights", s.averageDecay > 0 ? "moving average (" + AVERAGE_MODEL + ")" : "trained");
+    if (!bigdlModels.isEmpty()) {
+      report.put("bigdl_models", bigdlModels);
+    }
     report.put("variant", spec.variant().name());
     report.put("variant_coefficients", spec.variant().toString());
     report.put("input_size", spec.inputSize());
@@ -328,7 +346,7 @@ public final class TrainJob {
     report.put("wall_seconds", (System.nanoTime() - started) / 1e9);
     report.put("versions", Versions.all(spark.version()));
     report.putAll(setup.reportEntries(s.epochs));
-    Map<String, Object> provenance = provenance(config, s, spec, labels, report, spark.version());
+    Map<String, Object> provenance = provenance(config, s, spec, labels, report, spark.version(), bigdlModels);
     provenance.putAll(setup.provenanceEntries());
     files.writeJson(files.child(s.output, "provenance.json"), provenance);
     files.writeJson(files.child(s.output, "train-report.json"), report);
@@ -346,9 +364,13 @@ public final class TrainJob {
   static final String INITIAL_VALIDATION = "validation_before_training";
 
   private static Map<String, Object> provenance(JobConfig config, Settings s, NetworkSpec spec, LabelIndex labels,
-      Map<String, Object> report, String sparkVersion) {
+      Map<String, Object> report, String sparkVersion, Map<String, Object> bigdlModels) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("model_file", "model.effnet");
+    if (!bigdlModels.isEmpty()) {
+      p.put("bigdl_models", bigdlModels);
+      p.put("bigdl_input", bigDLInput(config, spec));
+    }
     p.put("variant", spec.variant().toString());
     p.put("classes", labels.names());
     p.put("data", s.data);
@@ -357,6 +379,23 @@ public final class TrainJob {
     p.put("effective_config", config.renderJson());
     p.put("versions", Versions.all(sparkVersion));
     return p;
+  }
+
+  /**
+   * What the BigDL module files take, for a user who has only them and BigDL: the batch layout and the
+   * normalisation of the evaluation pipeline (its crop is {@code input.crop-padding} in the effective
+   * configuration).
+   */
+  private static Map<String, Object> bigDLInput(JobConfig config, NetworkSpec spec) {
+    Map<String, Object> in = new LinkedHashMap<>();
+    in.put("layout", "NCHW: N x 3 x " + spec.inputSize() + " x " + spec.inputSize() + ", channels R, G, B");
+    in.put("normalisation", "(pixel - mean) / std per channel, pixels on the 0..255 scale");
+    in.put("mean", config.numbers("input.mean"));
+    in.put("std", config.numbers("input.std"));
+    in.put("output", "N x " + spec.numClasses() + " logits (no softmax), classes in labels.json order");
+    in.put("load", "com.intel.analytics.bigdl.nn.Module.loadModule(definition, weights) (Scala/Java),"
+        + " bigdl.nn.layer.Model.loadModel(definition, weights) (Python)");
+    return in;
   }
 
   /** Mean training loss of the iterations recorded after the first {@code from}. */

@@ -10,9 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import io.effnet.jobs.config.JobConfig;
+import io.effnet.jobs.input.ShardSource;
 import io.effnet.jobs.spark.SparkBootstrap;
+import io.effnet.model.bigdl.BigDLExport;
 import io.effnet.model.bigdl.EfficientNet;
 import io.effnet.prep.PrepJob;
+import io.effnet.prep.SourceImages;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -169,6 +172,95 @@ class FinetuneLocalTest {
     assertEquals(JSON.readTree(new File(sourceRun, "provenance.json")), sourceModel.get("provenance"));
     assertEquals(Arrays.asList("disc", "tint"), strings(JSON.readTree(new File(run, "labels.json")).get("classes")));
     assertTrue(new File(run, "training-curves.png").length() > 1000);
+  }
+
+  /**
+   * Train and finetune write the final model and its weight average (on by default) in BigDL's protobuf module
+   * format too; BigDL's own loader restores them to the predictions of the run's model files, and the run's
+   * provenance and report list them with the input they take.
+   */
+  @Test
+  void bothJobsWriteTheirModelsInBigDLsModuleFormat() throws Exception {
+    File run = new File(tmp, "bigdl");
+    run(finetune(run, "train.epochs=1"));
+    for (File dir : new File[] {sourceRun, run}) {
+      JsonNode provenance = JSON.readTree(new File(dir, "provenance.json"));
+      JsonNode report = JSON.readTree(new File(dir, "train-report.json"));
+      for (String[] pair : new String[][] {{"model", "model.effnet"}, {"model-ema", TrainJob.AVERAGE_MODEL}}) {
+        JsonNode files = provenance.get("bigdl_models").get(pair[0]);
+        assertEquals(pair[0] + ".bigdl", files.get("definition").asText(), dir + ": " + provenance);
+        assertEquals(pair[0] + ".bin", files.get("weights").asText());
+        assertEquals(files, report.get("bigdl_models").get(pair[0]));
+        assertSamePredictions(new File(dir, pair[1]), new File(dir, pair[0] + ".bigdl"),
+            new File(dir, pair[0] + ".bin"));
+      }
+      JsonNode input = provenance.get("bigdl_input");
+      assertEquals("[123.675,116.28,103.53]", input.get("mean").toString());
+      assertEquals("[58.395,57.12,57.375]", input.get("std").toString());
+      assertTrue(input.get("layout").asText().startsWith("NCHW: N x 3 x 32 x 32"), input.toString());
+    }
+    // Off on request: nothing in BigDL's format, nothing listed.
+    File without = new File(tmp, "no-bigdl");
+    run(finetune(without, "train.epochs=1", "train.export-bigdl=false"));
+    assertTrue(new File(without, "model.effnet").isFile());
+    assertFalse(new File(without, "model.bigdl").exists() || new File(without, "model-ema.bin").exists());
+    assertFalse(JSON.readTree(new File(without, "provenance.json")).has("bigdl_models"));
+  }
+
+  /**
+   * The BigDL module files give the logits of the model file on real test images (the evaluation pipeline's
+   * tensors), to float rounding: within 5e-5 of the largest logit (measured: up to 7e-6), the same top class.
+   */
+  private static void assertSamePredictions(File modelFile, File definition, File weights) throws Exception {
+    EfficientNet model = model(modelFile);
+    int size = model.spec().inputSize();
+    ShardSource pipeline = ShardSource.from(JobConfig.defaults(), size);
+    List<float[]> images = new ArrayList<>();
+    for (String cls : TestImages.CLASSES) {
+      File dir = new File(new File(shared, "source-images"), cls);
+      List<java.nio.file.Path> files;
+      try (java.util.stream.Stream<java.nio.file.Path> walk = Files.walk(dir.toPath())) {
+        files = walk.filter(Files::isRegularFile).sorted().limit(2).collect(java.util.stream.Collectors.toList());
+      }
+      for (java.nio.file.Path f : files) {
+        images.add(pipeline.evaluationTensor(SourceImages.decode(Files.readAllBytes(f), 1 << 20)));
+      }
+    }
+    int plane = 3 * size * size;
+    float[] batch = new float[images.size() * plane];
+    for (int i = 0; i < images.size(); i++) {
+      System.arraycopy(images.get(i), 0, batch, i * plane, plane);
+    }
+    float[][] expected = model.predictLogits(batch, images.size());
+    float[][] actual = BigDLExport.predictLogits(BigDLExport.load(definition.getPath(), weights.getPath()), batch,
+        images.size(), size);
+    double worst = 0;
+    double smallestScale = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < expected.length; i++) {
+      double scale = 0;
+      for (float v : expected[i]) {
+        scale = Math.max(scale, Math.abs(v));
+      }
+      assertEquals(expected[i].length, actual[i].length);
+      for (int c = 0; c < expected[i].length; c++) {
+        assertEquals(expected[i][c], actual[i][c], 5e-5 * scale, definition + ": image " + i + ", class " + c);
+        worst = Math.max(worst, Math.abs(expected[i][c] - actual[i][c]) / scale);
+      }
+      smallestScale = Math.min(smallestScale, scale);
+      assertEquals(argmax(expected[i]), argmax(actual[i]), definition + ": top class of image " + i);
+    }
+    System.out.printf(java.util.Locale.ROOT, "%s: %d images, smallest max|logit| %.3g, largest |BigDL file -"
+        + " model file| %.2g of it%n", definition, expected.length, smallestScale, worst);
+  }
+
+  private static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
   }
 
   @Test

@@ -31,6 +31,8 @@ import java.util.TreeMap;
  * BigDL protobuf serialization of the module: BigDL's protobuf loader cannot restore Java-defined layers
  * (it looks for a Scala companion object), and a model file should never be able to run code when read.
  * Tensor names are {@code <layer>/<weight|bias|runningMean|runningVar>} with the Keras-style layer names.
+ * For users of BigDL alone, {@link #toBigDLModule()} and {@link BigDLExport} give the same network for inference
+ * as BigDL's own layers, in BigDL's protobuf module format.
  */
 public final class EfficientNet {
   /**
@@ -57,6 +59,16 @@ public final class EfficientNet {
   /** The BigDL module, for the training and inference facades. */
   public AbstractModule<Activity, Activity, Float> module() {
     return module;
+  }
+
+  /**
+   * This network for inference as a graph of BigDL's own layers, on copies of the weights: what
+   * {@link BigDLExport#inferenceGraph} gives (see there), ready for BigDL's {@code saveModule}.
+   */
+  public AbstractModule<Activity, Activity, Float> toBigDLModule() {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    AbstractModule<Activity, Activity, Float> graph = (AbstractModule) BigDLExport.inferenceGraph(this);
+    return graph;
   }
 
   /** Trainable parameters as BigDL holds them (must equal {@link NetworkSpec#parameterCount()}). */

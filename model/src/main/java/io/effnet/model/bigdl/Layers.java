@@ -8,6 +8,7 @@ import com.intel.analytics.bigdl.nn.RandomNormal;
 import com.intel.analytics.bigdl.nn.RandomUniform;
 import com.intel.analytics.bigdl.nn.Reshape;
 import com.intel.analytics.bigdl.nn.SpatialAveragePooling;
+import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
 import com.intel.analytics.bigdl.nn.SpatialConvolution;
 import com.intel.analytics.bigdl.nn.Zeros$;
 import com.intel.analytics.bigdl.nn.abstractnn.DataFormat;
@@ -52,13 +53,53 @@ final class Layers {
    * (BigDL's constructor resets the layer).
    */
   static SpatialConvolution<Float> groupedSharing(DepthwiseConvolution direct) {
+    return grouped(direct, direct.weightRegularizer(), direct.weight(), direct.gradWeight());
+  }
+
+  /**
+   * BigDL's grouped convolution of {@code direct}'s shape over {@code weight} (used as it is, not copied), without
+   * regulariser: a layer that carries nothing but its configuration and these values. Giving the tensor also
+   * keeps BigDL's constructor from drawing initial values from its global random generator.
+   */
+  static SpatialConvolution<Float> groupedOver(DepthwiseConvolution direct, Tensor<Float> weight) {
+    return grouped(direct, null, weight, null);
+  }
+
+  private static SpatialConvolution<Float> grouped(DepthwiseConvolution direct, Regularizer<Float> regularizer,
+      Tensor<Float> weight, Tensor<Float> gradWeight) {
     int c = direct.channels();
     int k = direct.kernel();
     int s = direct.stride();
-    Tensor<Float> weight = direct.weight();
-    Tensor<Float> gradWeight = direct.gradWeight();
-    return new SpatialConvolution<>(c, c, k, k, s, s, SAME, SAME, c, true, direct.weightRegularizer(), null,
-        weight, null, gradWeight, null, false, NCHW, BigDL.tag(), BigDL.numeric());
+    return new SpatialConvolution<>(c, c, k, k, s, s, SAME, SAME, c, true, regularizer, null, weight, null,
+        gradWeight, null, false, NCHW, BigDL.tag(), BigDL.numeric());
+  }
+
+  /**
+   * A convolution with {@code source}'s configuration (planes, kernel, stride, padding, groups, bias, layout) over
+   * {@code weight} and {@code bias} (used as they are; bias null without one), without regularisers.
+   */
+  static SpatialConvolution<Float> convolutionOver(SpatialConvolution<Float> source, Tensor<Float> weight,
+      Tensor<Float> bias) {
+    return new SpatialConvolution<>(source.nInputPlane(), source.nOutputPlane(), source.kernelW(),
+        source.kernelH(), source.strideW(), source.strideH(), source.padW(), source.padH(), source.nGroup(),
+        source.propagateBack(), null, null, weight, bias, null, null, source.withBias(), source.format(),
+        BigDL.tag(), BigDL.numeric());
+  }
+
+  /** A fully connected layer of {@code source}'s shape over {@code weight} and {@code bias}, no regularisers. */
+  static Linear<Float> linearOver(Linear<Float> source, Tensor<Float> weight, Tensor<Float> bias) {
+    return new Linear<>(source.inputSize(), source.outputSize(), source.withBias(), null, null, weight, bias, null,
+        null, BigDL.tag(), BigDL.numeric());
+  }
+
+  /**
+   * BigDL's NCHW batch norm with {@code source}'s size, epsilon and momentum over {@code weight} and {@code bias}
+   * (gamma and beta); its running statistics are its own (mean 0, variance 1).
+   */
+  static SpatialBatchNormalization<Float> batchNormOver(SpatialBatchNormalization<Float> source,
+      Tensor<Float> weight, Tensor<Float> bias) {
+    return new SpatialBatchNormalization<>(source.nOutput(), source.eps(), source.momentum(), source.affine(),
+        weight, bias, null, null, NCHW, BigDL.tag(), BigDL.numeric());
   }
 
   /** A 1x1 convolution with bias (the squeeze-excitation convs). */

@@ -3,7 +3,6 @@ package io.effnet.model.bigdl;
 import com.intel.analytics.bigdl.mkl.Memory;
 import com.intel.analytics.bigdl.nn.Dropout;
 import com.intel.analytics.bigdl.nn.Graph;
-import com.intel.analytics.bigdl.nn.Graph$;
 import com.intel.analytics.bigdl.nn.Identity;
 import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
 import com.intel.analytics.bigdl.nn.StaticGraph;
@@ -18,9 +17,7 @@ import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
 
@@ -150,43 +147,25 @@ public final class MklDnn {
    * New nodes over the same modules in the same order, leaving out drop-connect and dropout for inference and
    * putting an {@code Identity} after a wrapped layer that feeds two or more MKL-DNN layers.
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
+  @SuppressWarnings("rawtypes")
   private static StaticGraph<Float> rebuild(Graph<Float> source, boolean inference) {
-    Map<Node, Node> fresh = new IdentityHashMap<>();
     List<Node> created = new ArrayList<>();
-    for (Node old : source.getSortedForwardExecutions()) {
-      AbstractModule module = (AbstractModule) old.element();
-      if (module instanceof FreezableBatchNorm) {
-        module = bigDLBatchNorm((FreezableBatchNorm) module, inference);
+    GraphRewrite rewrite = GraphRewrite.of(source, (module, inputs) -> {
+      if (inference && (module instanceof DropConnect || module instanceof Dropout) && inputs.size() == 1) {
+        return GraphRewrite.passThrough(module, inputs);
       }
-      List<Tuple2<Node, Edge>> prevs = javaList(old.prevNodesAndEdges());
-      if (inference && (module instanceof DropConnect || module instanceof Dropout) && prevs.size() == 1) {
-        fresh.put(old, fresh.get(prevs.get(0)._1()));
-        continue;
-      }
-      Node node = new Node(convertible(module));
-      for (Tuple2<Node, Edge> prev : prevs) {
-        Node from = fresh.get(prev._1());
-        if (from == null) {
-          throw new IllegalStateException("graph node " + module.getName() + " precedes its input "
-              + ((AbstractModule) prev._1().element()).getName() + " in BigDL's execution order");
-        }
-        from.add(node, prev._2().newInstance());
-      }
-      fresh.put(old, node);
+      AbstractModule replacement = module instanceof FreezableBatchNorm
+          ? bigDLBatchNorm((FreezableBatchNorm) module, inference) : convertible(module);
+      Node node = GraphRewrite.connect(replacement, inputs);
       created.add(node);
-    }
+      return node;
+    });
     for (Node node : created) {
       if (runsWrapped((AbstractModule) node.element()) && nativeConsumers(node) >= 2) {
         insertIdentityAfter(node);
       }
     }
-    Node[] inputs = mapped(source.inputs(), fresh);
-    Node[] outputs = mapped(source.outputs(), fresh);
-    StaticGraph<Float> graph = (StaticGraph<Float>) Graph$.MODULE$.apply(inputs, outputs, scala.Option.empty(),
-        BigDL.tag(), BigDL.numeric());
-    graph.setName(source.getName() + (inference ? "_mkldnn_inference" : "_mkldnn_training"));
-    return graph;
+    return rewrite.toGraph(source.getName() + (inference ? "_mkldnn_inference" : "_mkldnn_training"));
   }
 
   /**
@@ -230,7 +209,7 @@ public final class MklDnn {
   @SuppressWarnings("rawtypes")
   private static int nativeConsumers(Node node) {
     int count = 0;
-    for (Node next : MklDnn.<Node>javaList(node.nextNodes())) {
+    for (Node next : GraphRewrite.<Node>javaList(node.nextNodes())) {
       if (!runsWrapped((AbstractModule) next.element())) {
         count++;
       }
@@ -244,34 +223,15 @@ public final class MklDnn {
     AbstractModule<Activity, Activity, Float> identity = new Identity<>(BigDL.tag(), BigDL.numeric());
     identity.setName(((AbstractModule) producer.element()).getName() + "_fanout");
     Node identityNode = new Node(identity);
-    List<Node> consumers = javaList(producer.nextNodes());
+    List<Node> consumers = GraphRewrite.javaList(producer.nextNodes());
     for (Node consumer : consumers) {
-      List<Tuple2<Node, Edge>> prevs = javaList(consumer.prevNodesAndEdges());
+      List<Tuple2<Node, Edge>> prevs = GraphRewrite.javaList(consumer.prevNodesAndEdges());
       consumer.removePrevEdges();
       for (Tuple2<Node, Edge> prev : prevs) {
         (prev._1() == producer ? identityNode : prev._1()).add(consumer, prev._2());
       }
     }
     producer.add(identityNode, Edge.apply());
-  }
-
-  @SuppressWarnings("rawtypes")
-  private static Node[] mapped(scala.collection.Seq<?> nodes, Map<Node, Node> fresh) {
-    List<Object> list = javaList(nodes);
-    Node[] out = new Node[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = fresh.get(list.get(i));
-      if (out[i] == null) {
-        throw new IllegalStateException("graph endpoint " + list.get(i) + " is not among its executed nodes");
-      }
-    }
-    return out;
-  }
-
-  /** A copy of a Scala sequence (the graph's node lists are Scala collections of raw-typed nodes here). */
-  @SuppressWarnings("unchecked")
-  private static <X> List<X> javaList(scala.collection.Seq<?> seq) {
-    return new ArrayList<>((java.util.Collection<X>) JavaConverters.seqAsJavaListConverter(seq).asJava());
   }
 
   private static scala.collection.Seq<Object> formats(int format) {
