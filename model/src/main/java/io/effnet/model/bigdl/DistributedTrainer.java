@@ -1,6 +1,11 @@
 package io.effnet.model.bigdl;
 
+import com.intel.analytics.bigdl.dataset.AbstractDataSet;
+import com.intel.analytics.bigdl.dataset.MiniBatch;
 import com.intel.analytics.bigdl.dataset.Sample;
+import com.intel.analytics.bigdl.dataset.SampleToMiniBatch;
+import com.intel.analytics.bigdl.dataset.SampleToMiniBatch$;
+import com.intel.analytics.bigdl.dataset.Transformer;
 import com.intel.analytics.bigdl.nn.CrossEntropyCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.optim.DistriOptimizer;
@@ -28,6 +33,7 @@ import java.util.Map;
 import org.apache.spark.rdd.RDD;
 import scala.Tuple2;
 import scala.Tuple3;
+import scala.reflect.ClassTag$;
 
 /**
  * Synchronous data-parallel training with BigDL's DistriOptimizer, one epoch per {@link #trainEpoch()} call
@@ -41,32 +47,60 @@ public final class DistributedTrainer {
   private final String runName;
   private TrainSummary trainSummary;
   private final int globalBatch;
+  private final long seed;
   private final OptimMethod<Float> optimMethod;
   private int epochsDone;
   private boolean started;
   private final org.apache.spark.SparkContext spark;
 
+  /** As {@link #DistributedTrainer(EfficientNet, RDD, long, int, OptimizerSettings, long, String, String)} with seed 0. */
+  public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, long trainCount, int globalBatch,
+      OptimizerSettings settings, String summaryDir, String runName) {
+    this(model, train, trainCount, globalBatch, settings, 0L, summaryDir, runName);
+  }
+
   /**
+   * Training repeats exactly for a given {@code seed} (same data in the same RDD order, same initial weights, same
+   * node and core counts): the order in which samples are visited is a seeded permutation per node and epoch
+   * ({@link SeededTrainingSet}, instead of BigDL's thread-local shuffles), and the dropout and drop-connect masks
+   * are a pure function of the seed ({@link EfficientNet#seedMasks}, set here on {@code model}).
+   *
    * @param globalBatch samples per synchronous step over all executors (BigDL requires it to be a multiple
    *     of the total core count)
+   * @param seed decides the sample order and the dropout / drop-connect masks
    * @param summaryDir TensorBoard log folder (BigDL TrainSummary / ValidationSummary), or null
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, long trainCount, int globalBatch,
-      OptimizerSettings settings, String summaryDir, String runName) {
+      OptimizerSettings settings, long seed, String summaryDir, String runName) {
     this.model = model;
     this.spark = train.sparkContext();
+    this.seed = seed;
+    this.globalBatch = globalBatch;
+    model.seedMasks(seed);
     AbstractCriterion criterion = new LabelSmoothingCrossEntropy(settings.labelSmoothing());
-    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply((com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(),
-        train, criterion, globalBatch, null, null, BigDL.tag(), BigDL.numeric());
+    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply(
+        (com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(), trainingSet(train, 0),
+        criterion, BigDL.tag(), BigDL.numeric());
     // BigDL ends an epoch once it has seen at least as many records as the data set holds.
     this.optimMethod = optimMethod(settings, Math.ceil((double) trainCount / globalBatch));
     optimizer.setOptimMethod(optimMethod);
     // Keep momentum buffers on the executors between the per-epoch optimize() calls.
     ((DistriOptimizer<Float>) (Optimizer) optimizer).reserveOptim(true);
-    this.globalBatch = globalBatch;
     this.summaryDir = summaryDir;
     this.runName = runName;
+  }
+
+  /**
+   * BigDL's mini-batches over a {@link SeededTrainingSet} (what {@code Optimizer.setTrainData(rdd, batch)} builds,
+   * with a seeded order instead of {@code DataSet.rdd}'s).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private AbstractDataSet<MiniBatch<Float>, ?> trainingSet(RDD<Sample<Float>> samples, long stream) {
+    SampleToMiniBatch<Float> batches = SampleToMiniBatch$.MODULE$.apply(globalBatch, scala.Option.empty(),
+        scala.Option.empty(), scala.Option.empty(), BigDL.tag(), BigDL.numeric());
+    return (AbstractDataSet) SeededTrainingSet.of(samples, Engine.nodeNumber(), seed, stream)
+        .transform((Transformer) batches, ClassTag$.MODULE$.apply(MiniBatch.class));
   }
 
   /** Weight decay is not here: the builder sets per-layer L2 regularisers so that batch norm is exempt. */
@@ -156,7 +190,8 @@ public final class DistributedTrainer {
       // and never releases a replaced data set: one epoch's decoded images each time (0.7 GB for Fashion-MNIST
       // at 32 px), until the heap ran out in epoch 10.
       unpersistBigDL(DATA_SET_RDDS);
-      ((Optimizer) optimizer).setTrainData(epochData, globalBatch, null, null);
+      ((Optimizer) optimizer).dataset_$eq(trainingSet(epochData, epochsDone));
+      endUnfinishedEpoch();
     }
     epochsDone++;
     started = true;
@@ -190,6 +225,16 @@ public final class DistributedTrainer {
           Thread.currentThread().interrupt();
         }
       }
+    }
+  }
+
+  /** What BigDL's (private) {@code DistriOptimizer.endEpoch} does when {@code setTrainData} replaces the data. */
+  private void endUnfinishedEpoch() {
+    Object records = BigDL.entries(optimMethod.state()).get("recordsProcessedThisEpoch");
+    if (records != null && ((Number) records).intValue() != 0) {
+      Object epoch = BigDL.entries(optimMethod.state()).get("epoch");
+      optimMethod.state().update("epoch", ((Number) epoch).intValue() + 1);
+      optimMethod.state().update("recordsProcessedThisEpoch", 0);
     }
   }
 

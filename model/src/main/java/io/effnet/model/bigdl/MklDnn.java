@@ -1,7 +1,6 @@
 package io.effnet.model.bigdl;
 
 import com.intel.analytics.bigdl.mkl.Memory;
-import com.intel.analytics.bigdl.nn.Dropout;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.Graph$;
 import com.intel.analytics.bigdl.nn.Identity;
@@ -16,6 +15,7 @@ import com.intel.analytics.bigdl.utils.Node;
 import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
+import io.effnet.model.bigdl.layers.InvertedDropout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -160,7 +160,8 @@ public final class MklDnn {
         module = bigDLBatchNorm((FreezableBatchNorm) module, inference);
       }
       List<Tuple2<Node, Edge>> prevs = javaList(old.prevNodesAndEdges());
-      if (inference && (module instanceof DropConnect || module instanceof Dropout) && prevs.size() == 1) {
+      if (inference && (module instanceof DropConnect || module instanceof InvertedDropout)
+          && prevs.size() == 1) {
         fresh.put(old, fresh.get(prevs.get(0)._1()));
         continue;
       }
