@@ -218,7 +218,7 @@ public final class TrainJob {
       progress.line("before training: validation " + before);
     }
     DistributedTrainer trainer = new DistributedTrainer(model,
-        source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), trainCount, s.batchSize, s.optimizer,
+        source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), trainCount, s.batchSize, s.optimizer, s.seed,
         RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
 
     if (s.averageDecay > 0) {
