@@ -82,6 +82,11 @@ class TrainDeterminismTest {
     List<Double> second = searchTop1(data, "search2");
     assertEquals(2, first.size());
     assertEquals(first, second);
+    for (JsonNode c : JSON.readTree(new File(new File(tmp, "search1"), "search.json")).get("candidates")) {
+      String dir = "candidates/" + c.get("id").asText() + "/train-report.json";
+      assertEquals(JSON.readTree(new File(new File(tmp, "search1"), dir)).get("loss_by_iteration"),
+          JSON.readTree(new File(new File(tmp, "search2"), dir)).get("loss_by_iteration"), dir);
+    }
   }
 
   private List<Double> searchTop1(File data, String name) throws Exception {

@@ -6,18 +6,13 @@ import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.dataset.SampleToMiniBatch;
 import com.intel.analytics.bigdl.dataset.SampleToMiniBatch$;
 import com.intel.analytics.bigdl.dataset.Transformer;
-import com.intel.analytics.bigdl.nn.CrossEntropyCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.optim.DistriOptimizer;
-import com.intel.analytics.bigdl.optim.Loss;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
 import com.intel.analytics.bigdl.optim.Optimizer$;
-import com.intel.analytics.bigdl.optim.Top1Accuracy;
-import com.intel.analytics.bigdl.optim.Top5Accuracy;
 import com.intel.analytics.bigdl.optim.Trigger$;
-import com.intel.analytics.bigdl.optim.ValidationMethod;
-import com.intel.analytics.bigdl.optim.ValidationResult;
+import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.visualization.TrainSummary;
 import com.intel.analytics.bigdl.visualization.ValidationSummary;
 import io.effnet.model.bigdl.optim.LabelSmoothingCrossEntropy;
@@ -28,10 +23,12 @@ import io.effnet.model.bigdl.optim.SgdMomentum;
 import io.effnet.model.bigdl.optim.ShardedOptimizerState;
 import io.effnet.model.bigdl.optim.WarmupExponentialSchedule;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
-import scala.Tuple2;
 import scala.Tuple3;
 import scala.reflect.ClassTag$;
 
@@ -326,28 +323,73 @@ public final class DistributedTrainer {
   }
 
   /**
-   * Top-1, top-5 and cross-entropy of a model on labelled samples, computed on the executors. With fewer
-   * than 5 classes every label is in the top 5, so top-5 is 1 by definition (BigDL's Top5Accuracy refuses
-   * such outputs).
+   * Top-1, top-5 and mean cross-entropy (per sample, in double precision) of a model on labelled samples,
+   * computed on the executors; {@code batchSize} images are in flight over all cores at once. With fewer than 5
+   * classes every label is in the top 5, so top-5 is 1 by definition.
+   *
+   * <p>Repeatable: each partition's sums are combined on the driver in partition order. BigDL's own
+   * {@code evaluate} reduces partition results in the order tasks finish, so with more than two partitions its
+   * floating-point loss changed in the last digits from run to run (and it averaged batch means).
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public static Metrics evaluate(EfficientNet model, RDD<Sample<Float>> data, int batchSize) {
-    boolean top5 = model.spec().numClasses() >= 5;
-    List<ValidationMethod> methods = new ArrayList<>();
-    methods.add(new Top1Accuracy<>(BigDL.tag(), BigDL.numeric()));
-    methods.add(new Loss<>((AbstractCriterion) new CrossEntropyCriterion<>(null, true, BigDL.tag(), BigDL.numeric()),
-        BigDL.tag(), BigDL.numeric()));
-    if (top5) {
-      methods.add(new Top5Accuracy<>(BigDL.tag(), BigDL.numeric()));
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
-    model.module().evaluate();
-    Tuple2<ValidationResult, ValidationMethod<Float>>[] results = model.module().evaluate(data,
-        methods.toArray(new ValidationMethod[0]), scala.Option.apply((Object) batchSize));
-    long count = ((Number) results[0]._1().result()._2()).longValue();
-    return new Metrics(value(results[0]._1()), top5 ? value(results[2]._1()) : 1.0, value(results[1]._1()), count);
+    int perTask = Math.max(1, batchSize / Math.max(1, Engine.nodeNumber() * Engine.coreNumber()));
+    JavaRDD<DistributedInference.Input<Integer>> inputs = data.toJavaRDD()
+        .map(s -> new DistributedInference.Input<>(Samples.label(s), features(s)));
+    List<double[]> partitions = DistributedInference.logits(model, inputs, perTask)
+        .mapPartitions(DistributedTrainer::sums).collect();
+    double[] total = new double[4];
+    for (double[] p : partitions) {
+      for (int i = 0; i < total.length; i++) {
+        total[i] += p[i];
+      }
+    }
+    long count = (long) total[3];
+    if (count == 0) {
+      throw new IllegalArgumentException("no samples to evaluate");
+    }
+    boolean top5 = model.spec().numClasses() >= 5;
+    return new Metrics(total[0] / count, top5 ? total[1] / count : 1.0, total[2] / count, count);
   }
 
-  private static double value(ValidationResult r) {
-    return ((Number) r.result()._1()).doubleValue();
+  /** One partition's {top-1 hits, top-5 hits, summed cross-entropy, samples}. */
+  private static Iterator<double[]> sums(Iterator<DistributedInference.Scored<Integer>> scored) {
+    double[] s = new double[4];
+    while (scored.hasNext()) {
+      DistributedInference.Scored<Integer> r = scored.next();
+      float[] logits = r.logits();
+      int label = r.key();
+      float own = logits[label];
+      int above = 0;
+      int firstMax = 0;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < logits.length; c++) {
+        if (logits[c] > own) {
+          above++;
+        }
+        if (logits[c] > max) {
+          max = logits[c];
+          firstMax = c;
+        }
+      }
+      double sumExp = 0;
+      for (float l : logits) {
+        sumExp += Math.exp(l - max);
+      }
+      s[0] += firstMax == label ? 1 : 0;
+      s[1] += above < 5 ? 1 : 0;
+      s[2] += max + Math.log(sumExp) - own;
+      s[3] += 1;
+    }
+    return Collections.singletonList(s).iterator();
+  }
+
+  private static float[] features(Sample<Float> sample) {
+    Tensor<Float> f = sample.feature(BigDL.numeric()).contiguous();
+    float[] chw = new float[f.nElement()];
+    System.arraycopy((float[]) f.storage().array(), f.storageOffset() - 1, chw, 0, chw.length);
+    return chw;
   }
 }

@@ -52,6 +52,48 @@ class TrainingDeterminismTest {
     assertFalse(java.util.Arrays.equals(first, otherSeed), "another seed must give other weights");
   }
 
+  /** Validation sums partitions in partition order: repeatable, and equal to a local forward's figures. */
+  @Test
+  void evaluationRepeatsAndAgreesWithALocalForward() {
+    EfficientNet model = initialModel();
+    Metrics first = DistributedTrainer.evaluate(model, samples(2), 8);
+    Metrics second = DistributedTrainer.evaluate(model, samples(2), 8);
+    assertEquals(first.loss(), second.loss(), 0);
+    assertEquals(first.top1(), second.top1(), 0);
+    assertEquals(20, first.count());
+    Random random = new Random(2);
+    float[] batch = new float[20 * 3 * 32 * 32];
+    int[] labels = new int[20];
+    for (int i = 0; i < 20; i++) {
+      for (int k = 0; k < 3 * 32 * 32; k++) {
+        batch[i * 3 * 32 * 32 + k] = (float) random.nextGaussian() + (i % 3);
+      }
+      labels[i] = i % 3;
+    }
+    float[][] logits = model.predictLogits(batch, 20);
+    int hits = 0;
+    double loss = 0;
+    for (int i = 0; i < 20; i++) {
+      int best = 0;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < 3; c++) {
+        if (logits[i][c] > max) {
+          max = logits[i][c];
+          best = c;
+        }
+      }
+      hits += best == labels[i] ? 1 : 0;
+      double sum = 0;
+      for (int c = 0; c < 3; c++) {
+        sum += Math.exp(logits[i][c] - max);
+      }
+      loss += max + Math.log(sum) - logits[i][labels[i]];
+    }
+    assertEquals(hits / 20.0, first.top1(), 1e-12);
+    assertEquals(loss / 20, first.loss(), 1e-5);
+    assertEquals(1.0, first.top5(), 0, "3 classes: every label is in the top 5");
+  }
+
   private static EfficientNet initialModel() {
     BigDL.seed(3);
     return EfficientNetBuilder.build(NetworkSpec.resolve(TINY, 3, 32));
