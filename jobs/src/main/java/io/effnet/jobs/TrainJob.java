@@ -16,15 +16,18 @@ import io.effnet.model.bigdl.Engine;
 import io.effnet.model.bigdl.Metrics;
 import io.effnet.model.bigdl.OptimizerSettings;
 import io.effnet.prep.LabelIndex;
+import io.effnet.prep.ShardSchema;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -173,11 +176,17 @@ public final class TrainJob {
     }
     files.writeText(files.child(s.output, "effective-config.conf"), config.render());
 
+    // A row order fixed by the rows' contents: which rows a cap keeps, and the order in which the samples and their
+    // augmentation streams are drawn, must not depend on the order shuffle blocks arrive in (it varies on a
+    // cluster); with it a run repeats exactly for a train.seed.
+    Column[] contentOrder = {functions.hash(trainRows.col(ShardSchema.IMAGE), trainRows.col(ShardSchema.LABEL)),
+        trainRows.col(ShardSchema.LABEL), trainRows.col(ShardSchema.IMAGE)};
     if (s.maxImages > 0) {
-      trainRows = trainRows.limit((int) Math.min(Integer.MAX_VALUE, s.maxImages));
+      trainRows = trainRows.orderBy(contentOrder).limit((int) Math.min(Integer.MAX_VALUE, s.maxImages));
     }
     // Spread rows over every core BigDL uses so that decoding runs in parallel from the first epoch.
-    trainRows = trainRows.repartition(nodes * cores).persist(StorageLevel.MEMORY_AND_DISK());
+    trainRows = trainRows.repartition(nodes * cores).sortWithinPartitions(contentOrder)
+        .persist(StorageLevel.MEMORY_AND_DISK());
     long trainCount = trainRows.count();
     long validationCount = validationRows.count();
     if (trainCount == 0) {
@@ -226,7 +235,7 @@ public final class TrainJob {
       progress.line("before training: validation " + before);
     }
     DistributedTrainer trainer = new DistributedTrainer(model,
-        source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), trainCount, s.batchSize, s.optimizer,
+        source.trainingSamples(trainRows, s.seed, 0, s.flip).rdd(), trainCount, s.batchSize, s.optimizer, s.seed,
         RunFiles.forBigDL(files.child(s.output, "tensorboard")), "train");
 
     if (s.averageDecay > 0) {

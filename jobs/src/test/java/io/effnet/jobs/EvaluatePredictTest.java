@@ -35,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * evaluate and predict through the command line on local Spark, on a tiny real dataset (JPEG and PNG files
  * through prep) and a small network: predict writes one row per image whose probabilities sum to 1, its top-1 agrees with evaluate's
- * confusion matrix, evaluate's figures equal a recomputation from predict's probabilities and BigDL's own
- * evaluation, corrupt images become error rows, and a run folder's EMA weights are preferred.
+ * confusion matrix, evaluate's figures equal a recomputation from predict's probabilities and the trainer's
+ * validation, corrupt images become error rows, and a run folder's EMA weights are preferred.
  */
 class EvaluatePredictTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -149,16 +149,15 @@ class EvaluatePredictTest {
         assertEquals((double) confusion[c][c] / support, row.get("recall").asDouble(), 1e-15);
       }
 
-      // BigDL's own evaluation (Top1Accuracy, Loss of CrossEntropyCriterion) of the same weights and samples.
+      // The trainer's validation (DistributedTrainer.evaluate) of the same weights and samples.
       EfficientNet model = EfficientNet.read(new java.io.FileInputStream(new File(run, "model.effnet")));
       Metrics bigdl = DistributedTrainer.evaluate(model, ShardSource.from(io.effnet.jobs.config.JobConfig.defaults(),
           32).evaluationSamples(ShardSource.rows(spark, files, data.toURI().toString(), "validation")).rdd(), 8);
       assertEquals(bigdl.count(), eval.get("count").asLong());
-      // BigDL reports its accuracies as floats (5/13 = 0.38461539...).
       assertEquals(Math.round(bigdl.top1() * bigdl.count()), Math.round(eval.get("top1").asDouble() * bigdl.count()));
       assertEquals(bigdl.top1(), eval.get("top1").asDouble(), 1e-6);
       assertEquals(bigdl.top5(), eval.get("top5").asDouble(), 1e-6);
-      assertEquals(bigdl.loss(), eval.get("loss").asDouble(), 1e-5 * Math.max(1, bigdl.loss()), "BigDL computes in float");
+      assertEquals(bigdl.loss(), eval.get("loss").asDouble(), 1e-5 * Math.max(1, bigdl.loss()), "the model computes in float");
     } finally {
       spark.stop();
     }

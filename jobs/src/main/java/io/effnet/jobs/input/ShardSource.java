@@ -98,15 +98,18 @@ public final class ShardSource implements Serializable {
   }
 
   /**
-   * Training samples for one epoch: random crops, RandAugment layers and flips, drawn per sample from one
-   * random stream per (seed, epoch, partition).
+   * Training samples for one epoch: random crops, RandAugment layers and flips, each record drawn from its own
+   * random stream, a function of (seed, epoch, partition, position in the partition) only, so the samples do not
+   * depend on how or how often the partition is consumed.
    */
   public JavaRDD<Sample<Float>> trainingSamples(Dataset<Row> rows, long seed, int epoch, boolean flip) {
     final ShardSource self = this;
     return rows.javaRDD().mapPartitionsWithIndex((partition, it) -> {
-      Random random = new Random(seed * 1_000_003L + epoch * 10_007L + partition);
+      long partitionSeed = recordSeed(recordSeed(seed, epoch), partition);
       // Lazy: a partition's decoded samples never sit in memory all at once.
       return new Iterator<Sample<Float>>() {
+        private long position;
+
         @Override
         public boolean hasNext() {
           return it.hasNext();
@@ -114,10 +117,18 @@ public final class ShardSource implements Serializable {
 
         @Override
         public Sample<Float> next() {
-          return self.trainingSample(it.next(), random, flip);
+          return self.trainingSample(it.next(), new Random(recordSeed(partitionSeed, position++)), flip);
         }
       };
     }, true);
+  }
+
+  /** SplitMix64's finaliser over {@code base + step}: independent-looking seeds for neighbouring steps. */
+  static long recordSeed(long base, long step) {
+    long z = base + (step + 1) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   /** Evaluation samples: the center crop, deterministic. */

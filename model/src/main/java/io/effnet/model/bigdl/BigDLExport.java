@@ -2,7 +2,6 @@ package io.effnet.model.bigdl;
 
 import com.intel.analytics.bigdl.nn.CMulTable;
 import com.intel.analytics.bigdl.nn.CAddTable;
-import com.intel.analytics.bigdl.nn.Dropout;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.Identity;
 import com.intel.analytics.bigdl.nn.Input;
@@ -23,6 +22,7 @@ import io.effnet.model.bigdl.layers.ChannelScale;
 import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.GlobalAveragePooling;
+import io.effnet.model.bigdl.layers.InvertedDropout;
 import io.effnet.model.bigdl.layers.Sigmoid;
 import io.effnet.model.bigdl.layers.Swish;
 import java.io.File;
@@ -154,7 +154,7 @@ public final class BigDLExport {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Node bigDLNodes(AbstractModule module, List<Tuple2<Node, Edge>> inputs) {
     String name = module.getName();
-    if (module instanceof DropConnect || module instanceof Dropout) {
+    if (module instanceof DropConnect || module instanceof InvertedDropout) {
       return GraphRewrite.passThrough(module, inputs);
     }
     if (module instanceof Input) {

@@ -1,18 +1,18 @@
 package io.effnet.model.bigdl;
 
+import com.intel.analytics.bigdl.dataset.AbstractDataSet;
+import com.intel.analytics.bigdl.dataset.MiniBatch;
 import com.intel.analytics.bigdl.dataset.Sample;
-import com.intel.analytics.bigdl.nn.CrossEntropyCriterion;
+import com.intel.analytics.bigdl.dataset.SampleToMiniBatch;
+import com.intel.analytics.bigdl.dataset.SampleToMiniBatch$;
+import com.intel.analytics.bigdl.dataset.Transformer;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
 import com.intel.analytics.bigdl.optim.DistriOptimizer;
-import com.intel.analytics.bigdl.optim.Loss;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
 import com.intel.analytics.bigdl.optim.Optimizer$;
-import com.intel.analytics.bigdl.optim.Top1Accuracy;
-import com.intel.analytics.bigdl.optim.Top5Accuracy;
 import com.intel.analytics.bigdl.optim.Trigger$;
-import com.intel.analytics.bigdl.optim.ValidationMethod;
-import com.intel.analytics.bigdl.optim.ValidationResult;
+import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.visualization.TrainSummary;
 import com.intel.analytics.bigdl.visualization.ValidationSummary;
 import io.effnet.model.bigdl.optim.LabelSmoothingCrossEntropy;
@@ -23,11 +23,14 @@ import io.effnet.model.bigdl.optim.SgdMomentum;
 import io.effnet.model.bigdl.optim.ShardedOptimizerState;
 import io.effnet.model.bigdl.optim.WarmupExponentialSchedule;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
-import scala.Tuple2;
 import scala.Tuple3;
+import scala.reflect.ClassTag$;
 
 /**
  * Synchronous data-parallel training with BigDL's DistriOptimizer, one epoch per {@link #trainEpoch()} call
@@ -41,32 +44,60 @@ public final class DistributedTrainer {
   private final String runName;
   private TrainSummary trainSummary;
   private final int globalBatch;
+  private final long seed;
   private final OptimMethod<Float> optimMethod;
   private int epochsDone;
   private boolean started;
   private final org.apache.spark.SparkContext spark;
 
+  /** As {@link #DistributedTrainer(EfficientNet, RDD, long, int, OptimizerSettings, long, String, String)} with seed 0. */
+  public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, long trainCount, int globalBatch,
+      OptimizerSettings settings, String summaryDir, String runName) {
+    this(model, train, trainCount, globalBatch, settings, 0L, summaryDir, runName);
+  }
+
   /**
+   * Training repeats exactly for a given {@code seed} (same data in the same RDD order, same initial weights, same
+   * node and core counts): the order in which samples are visited is a seeded permutation per node and epoch
+   * ({@link SeededTrainingSet}, instead of BigDL's thread-local shuffles), and the dropout and drop-connect masks
+   * are a pure function of the seed ({@link EfficientNet#seedMasks}, set here on {@code model}).
+   *
    * @param globalBatch samples per synchronous step over all executors (BigDL requires it to be a multiple
    *     of the total core count)
+   * @param seed decides the sample order and the dropout / drop-connect masks
    * @param summaryDir TensorBoard log folder (BigDL TrainSummary / ValidationSummary), or null
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, long trainCount, int globalBatch,
-      OptimizerSettings settings, String summaryDir, String runName) {
+      OptimizerSettings settings, long seed, String summaryDir, String runName) {
     this.model = model;
     this.spark = train.sparkContext();
+    this.seed = seed;
+    this.globalBatch = globalBatch;
+    model.seedMasks(seed);
     AbstractCriterion criterion = new LabelSmoothingCrossEntropy(settings.labelSmoothing());
-    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply((com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(),
-        train, criterion, globalBatch, null, null, BigDL.tag(), BigDL.numeric());
+    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply(
+        (com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(), trainingSet(train, 0),
+        criterion, BigDL.tag(), BigDL.numeric());
     // BigDL ends an epoch once it has seen at least as many records as the data set holds.
     this.optimMethod = optimMethod(settings, Math.ceil((double) trainCount / globalBatch));
     optimizer.setOptimMethod(optimMethod);
     // Keep momentum buffers on the executors between the per-epoch optimize() calls.
     ((DistriOptimizer<Float>) (Optimizer) optimizer).reserveOptim(true);
-    this.globalBatch = globalBatch;
     this.summaryDir = summaryDir;
     this.runName = runName;
+  }
+
+  /**
+   * BigDL's mini-batches over a {@link SeededTrainingSet} (what {@code Optimizer.setTrainData(rdd, batch)} builds,
+   * with a seeded order instead of {@code DataSet.rdd}'s).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private AbstractDataSet<MiniBatch<Float>, ?> trainingSet(RDD<Sample<Float>> samples, long stream) {
+    SampleToMiniBatch<Float> batches = SampleToMiniBatch$.MODULE$.apply(globalBatch, scala.Option.empty(),
+        scala.Option.empty(), scala.Option.empty(), BigDL.tag(), BigDL.numeric());
+    return (AbstractDataSet) SeededTrainingSet.of(samples, Engine.nodeNumber(), seed, stream)
+        .transform((Transformer) batches, ClassTag$.MODULE$.apply(MiniBatch.class));
   }
 
   /** Weight decay is not here: the builder sets per-layer L2 regularisers so that batch norm is exempt. */
@@ -156,7 +187,8 @@ public final class DistributedTrainer {
       // and never releases a replaced data set: one epoch's decoded images each time (0.7 GB for Fashion-MNIST
       // at 32 px), until the heap ran out in epoch 10.
       unpersistBigDL(DATA_SET_RDDS);
-      ((Optimizer) optimizer).setTrainData(epochData, globalBatch, null, null);
+      ((Optimizer) optimizer).dataset_$eq(trainingSet(epochData, epochsDone));
+      endUnfinishedEpoch();
     }
     epochsDone++;
     started = true;
@@ -190,6 +222,16 @@ public final class DistributedTrainer {
           Thread.currentThread().interrupt();
         }
       }
+    }
+  }
+
+  /** What BigDL's (private) {@code DistriOptimizer.endEpoch} does when {@code setTrainData} replaces the data. */
+  private void endUnfinishedEpoch() {
+    Object records = BigDL.entries(optimMethod.state()).get("recordsProcessedThisEpoch");
+    if (records != null && ((Number) records).intValue() != 0) {
+      Object epoch = BigDL.entries(optimMethod.state()).get("epoch");
+      optimMethod.state().update("epoch", ((Number) epoch).intValue() + 1);
+      optimMethod.state().update("recordsProcessedThisEpoch", 0);
     }
   }
 
@@ -281,28 +323,73 @@ public final class DistributedTrainer {
   }
 
   /**
-   * Top-1, top-5 and cross-entropy of a model on labelled samples, computed on the executors. With fewer
-   * than 5 classes every label is in the top 5, so top-5 is 1 by definition (BigDL's Top5Accuracy refuses
-   * such outputs).
+   * Top-1, top-5 and mean cross-entropy (per sample, in double precision) of a model on labelled samples,
+   * computed on the executors; {@code batchSize} images are in flight over all cores at once. With fewer than 5
+   * classes every label is in the top 5, so top-5 is 1 by definition.
+   *
+   * <p>Repeatable: each partition's sums are combined on the driver in partition order. BigDL's own
+   * {@code evaluate} reduces partition results in the order tasks finish, so with more than two partitions its
+   * floating-point loss changed in the last digits from run to run (and it averaged batch means).
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public static Metrics evaluate(EfficientNet model, RDD<Sample<Float>> data, int batchSize) {
-    boolean top5 = model.spec().numClasses() >= 5;
-    List<ValidationMethod> methods = new ArrayList<>();
-    methods.add(new Top1Accuracy<>(BigDL.tag(), BigDL.numeric()));
-    methods.add(new Loss<>((AbstractCriterion) new CrossEntropyCriterion<>(null, true, BigDL.tag(), BigDL.numeric()),
-        BigDL.tag(), BigDL.numeric()));
-    if (top5) {
-      methods.add(new Top5Accuracy<>(BigDL.tag(), BigDL.numeric()));
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
-    model.module().evaluate();
-    Tuple2<ValidationResult, ValidationMethod<Float>>[] results = model.module().evaluate(data,
-        methods.toArray(new ValidationMethod[0]), scala.Option.apply((Object) batchSize));
-    long count = ((Number) results[0]._1().result()._2()).longValue();
-    return new Metrics(value(results[0]._1()), top5 ? value(results[2]._1()) : 1.0, value(results[1]._1()), count);
+    int perTask = Math.max(1, batchSize / Math.max(1, Engine.nodeNumber() * Engine.coreNumber()));
+    JavaRDD<DistributedInference.Input<Integer>> inputs = data.toJavaRDD()
+        .map(s -> new DistributedInference.Input<>(Samples.label(s), features(s)));
+    List<double[]> partitions = DistributedInference.logits(model, inputs, perTask)
+        .mapPartitions(DistributedTrainer::sums).collect();
+    double[] total = new double[4];
+    for (double[] p : partitions) {
+      for (int i = 0; i < total.length; i++) {
+        total[i] += p[i];
+      }
+    }
+    long count = (long) total[3];
+    if (count == 0) {
+      throw new IllegalArgumentException("no samples to evaluate");
+    }
+    boolean top5 = model.spec().numClasses() >= 5;
+    return new Metrics(total[0] / count, top5 ? total[1] / count : 1.0, total[2] / count, count);
   }
 
-  private static double value(ValidationResult r) {
-    return ((Number) r.result()._1()).doubleValue();
+  /** One partition's {top-1 hits, top-5 hits, summed cross-entropy, samples}. */
+  private static Iterator<double[]> sums(Iterator<DistributedInference.Scored<Integer>> scored) {
+    double[] s = new double[4];
+    while (scored.hasNext()) {
+      DistributedInference.Scored<Integer> r = scored.next();
+      float[] logits = r.logits();
+      int label = r.key();
+      float own = logits[label];
+      int above = 0;
+      int firstMax = 0;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < logits.length; c++) {
+        if (logits[c] > own) {
+          above++;
+        }
+        if (logits[c] > max) {
+          max = logits[c];
+          firstMax = c;
+        }
+      }
+      double sumExp = 0;
+      for (float l : logits) {
+        sumExp += Math.exp(l - max);
+      }
+      s[0] += firstMax == label ? 1 : 0;
+      s[1] += above < 5 ? 1 : 0;
+      s[2] += max + Math.log(sumExp) - own;
+      s[3] += 1;
+    }
+    return Collections.singletonList(s).iterator();
+  }
+
+  private static float[] features(Sample<Float> sample) {
+    Tensor<Float> f = sample.feature(BigDL.numeric()).contiguous();
+    float[] chw = new float[f.nElement()];
+    System.arraycopy((float[]) f.storage().array(), f.storageOffset() - 1, chw, 0, chw.length);
+    return chw;
   }
 }

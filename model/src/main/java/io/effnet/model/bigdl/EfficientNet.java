@@ -9,6 +9,7 @@ import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.arch.Variant;
 import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
+import io.effnet.model.bigdl.layers.SeededMasks;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -332,6 +333,22 @@ public final class EfficientNet {
       }
     }
     return true;
+  }
+
+  /**
+   * Seeds the masks of the dropout and drop-connect layers: from now on each training forward's masks are a pure
+   * function of {@code seed}, the layer's name, its forward count and its input, so training repeats exactly for a
+   * seed. Returns how many layers were seeded.
+   */
+  public int seedMasks(long seed) {
+    int seeded = 0;
+    for (AbstractModule<Activity, Activity, Float> layer : layers()) {
+      if (layer instanceof SeededMasks) {
+        ((SeededMasks) layer).seedMasks(seed);
+        seeded++;
+      }
+    }
+    return seeded;
   }
 
   /** Names of the layers with weights that are frozen, sorted. */

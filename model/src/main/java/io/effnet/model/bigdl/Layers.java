@@ -1,7 +1,6 @@
 package io.effnet.model.bigdl;
 
 import com.intel.analytics.bigdl.nn.CAddTable;
-import com.intel.analytics.bigdl.nn.Dropout;
 import com.intel.analytics.bigdl.nn.InitializationMethod;
 import com.intel.analytics.bigdl.nn.Linear;
 import com.intel.analytics.bigdl.nn.RandomNormal;
@@ -19,6 +18,7 @@ import com.intel.analytics.bigdl.tensor.Tensor;
 import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import io.effnet.model.bigdl.layers.GlobalAveragePooling;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
+import io.effnet.model.bigdl.layers.InvertedDropout;
 
 /**
  * BigDL layer factories with every Scala default argument spelled out once, and the initialisation the TF
@@ -141,9 +141,9 @@ final class Layers {
         BigDL.numeric());
   }
 
-  /** Inverted dropout: scaled by 1 / (1 - p) in training, identity at inference. */
-  static Dropout<Float> dropout(double rate) {
-    return new Dropout<>(rate, false, true, BigDL.tag(), BigDL.numeric());
+  /** Inverted dropout: scaled by 1 / (1 - p) in training, identity at inference; seeded masks. */
+  static InvertedDropout dropout(double rate) {
+    return new InvertedDropout(rate);
   }
 
   /** The classifier: kernel uniform in +-1/sqrt(outputs), zero bias. */

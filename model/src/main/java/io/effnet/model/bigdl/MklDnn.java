@@ -1,7 +1,6 @@
 package io.effnet.model.bigdl;
 
 import com.intel.analytics.bigdl.mkl.Memory;
-import com.intel.analytics.bigdl.nn.Dropout;
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.Identity;
 import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
@@ -15,6 +14,7 @@ import com.intel.analytics.bigdl.utils.Node;
 import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import io.effnet.model.bigdl.layers.DropConnect;
 import io.effnet.model.bigdl.layers.FreezableBatchNorm;
+import io.effnet.model.bigdl.layers.InvertedDropout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,8 +27,8 @@ import scala.collection.JavaConverters;
  *
  * <p>BigDL converts a {@code StaticGraph} with {@code toIRgraph()}: convolutions, batch norms, pooling, sums and
  * the classifier become MKL-DNN primitives; layers without an MKL-DNN version (our {@code Swish},
- * {@code Sigmoid}, {@code ChannelScale}, {@code DropConnect}, {@code GlobalAveragePooling}, BigDL's
- * {@code Dropout}) run wrapped in {@code BlasWrapper}. A model built with the project's
+ * {@code Sigmoid}, {@code ChannelScale}, {@code DropConnect}, {@code GlobalAveragePooling},
+ * {@code InvertedDropout}) run wrapped in {@code BlasWrapper}. A model built with the project's
  * {@code DepthwiseConvolution} (the default engine's {@link LayerChoice}) gets BigDL's grouped
  * {@code SpatialConvolution} in its place here, on the same weight tensors, so that MKL-DNN runs its native
  * depthwise convolution instead of a wrapped single-threaded Java one (under the MKL-DNN engine the builder
@@ -151,7 +151,8 @@ public final class MklDnn {
   private static StaticGraph<Float> rebuild(Graph<Float> source, boolean inference) {
     List<Node> created = new ArrayList<>();
     GraphRewrite rewrite = GraphRewrite.of(source, (module, inputs) -> {
-      if (inference && (module instanceof DropConnect || module instanceof Dropout) && inputs.size() == 1) {
+      if (inference && (module instanceof DropConnect || module instanceof InvertedDropout)
+          && inputs.size() == 1) {
         return GraphRewrite.passThrough(module, inputs);
       }
       AbstractModule replacement = module instanceof FreezableBatchNorm

@@ -19,6 +19,7 @@ import io.effnet.model.bigdl.LayerChoice.Depthwise;
 import io.effnet.model.bigdl.LayerChoice.GlobalPooling;
 import io.effnet.model.bigdl.layers.DepthwiseConvolution;
 import io.effnet.model.bigdl.layers.GlobalAveragePooling;
+import io.effnet.model.bigdl.layers.SeededMasks;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -113,7 +114,11 @@ class LayerChoiceTest {
     }
   }
 
-  /** Two training-mode steps (same drop-connect and dropout draws) on copies of the same weights. */
+  /**
+   * Two training-mode steps (batch norm on batch statistics) on copies of the same weights. Drop connect and
+   * dropout stay in evaluation mode: their masks depend on the bits of their inputs (so that BigDL's model replicas
+   * draw different masks, repeatably), which the implementations compared here round differently.
+   */
   @ParameterizedTest(name = "{0} + {1}")
   @CsvSource({"DIRECT,BIGDL", "DIRECT,JAVA", "BIGDL_GROUPED,JAVA"})
   void everyChoiceTrainsLikeBigDLsOwnLayers(Depthwise depthwise, GlobalPooling pooling) {
@@ -129,11 +134,14 @@ class LayerChoiceTest {
     for (AbstractModule<Activity, Activity, Float> m : java.util.Arrays.asList(a, b)) {
       m.training();
       m.zeroGradParameters();
+      for (AbstractModule<?, ?, ?> layer : graphModules(m)) {
+        if (layer instanceof SeededMasks) {
+          layer.evaluate();
+        }
+      }
     }
     for (int step = 0; step < 2; step++) {
-      BigDL.seed(5 + step);
       float[] ya = values(a.forward(x.clone()).toTensor(BigDL.numeric()));
-      BigDL.seed(5 + step);
       float[] yb = values(b.forward(x.clone()).toTensor(BigDL.numeric()));
       assertClose(ya, yb, 1e-4, 1e-3, "output of step " + step);
       float[] gia = values(a.backward(x.clone(), g.clone()).toTensor(BigDL.numeric()));

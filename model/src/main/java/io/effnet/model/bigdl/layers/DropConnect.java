@@ -2,10 +2,9 @@ package io.effnet.model.bigdl.layers;
 
 import com.intel.analytics.bigdl.nn.abstractnn.TensorModule;
 import com.intel.analytics.bigdl.tensor.Tensor;
-import com.intel.analytics.bigdl.utils.RandomGenerator;
 import com.intel.analytics.bigdl.utils.Shape;
 import io.effnet.model.bigdl.BigDL;
-import java.util.Random;
+import java.util.SplittableRandom;
 import scala.collection.Seq;
 
 /**
@@ -14,11 +13,10 @@ import scala.collection.Seq;
  * and scaled by {@code 1 / p}, or zeroed; a new mask is drawn on every forward and backward applies the same
  * mask. In evaluation mode (or with rate 0) it is the identity.
  *
- * <p>Randomness: {@link #DropConnect(double)} draws from BigDL's thread-local {@code RandomGenerator.RNG()}
- * like BigDL's own {@code Dropout} (seedable per thread with {@code BigDL.seed}), so the model replicas BigDL
- * runs on separate threads draw independent masks. {@link #DropConnect(double, long)} owns a seeded {@code
- * java.util.Random} for reproducibility; note that copies made by {@code cloneModule()} or Spark's
- * serialisation then replay the same sequence.
+ * <p>Randomness: each training forward's mask comes from a stream that is a pure function of the run seed
+ * ({@link #seedMasks}, which the trainer sets from its seed), the layer's name, this copy's forward count and a
+ * hash of the input ({@link MaskStream}): repeatable for a seed, whatever threads BigDL runs its model replicas
+ * on, while replicas (equal copies fed different slices of a batch) still draw different masks.
  *
  * <p>The identity case copies instead of returning the input tensor itself: an aliased output would be
  * emptied by {@code clearState()} and written into by the next training forward.
@@ -27,33 +25,36 @@ import scala.collection.Seq;
  * asked for training mode, which BigDL's optimizers do before every step: a frozen backbone computes its inference
  * function, as Keras' {@code base_model(x, training=False)}.
  */
-public final class DropConnect extends TensorModule<Float> {
+public final class DropConnect extends TensorModule<Float> implements SeededMasks {
   private static final long serialVersionUID = 1L;
 
   private final double rate;
-  /** Null: draw from BigDL's thread-local generator. */
-  private final Random random;
+  private long runSeed;
+  /** Training forwards (with a mask) of this copy since the last {@link #seedMasks}. */
+  private long forwardCount;
   /** Per sample of the last training forward, true if kept; null when that forward was the identity. */
   private boolean[] kept;
   private boolean frozen;
 
-  /** Drop connect with BigDL's thread-local random generator; {@code rate} in [0, 1). */
+  /** Drop connect with run seed 0 until {@link #seedMasks}; {@code rate} in [0, 1). */
   public DropConnect(double rate) {
-    this(rate, null);
+    this(rate, 0L);
   }
 
-  /** Drop connect with its own generator seeded with {@code seed} (reproducible masks). */
+  /** Drop connect with masks drawn from run seed {@code seed}. */
   public DropConnect(double rate, long seed) {
-    this(rate, new Random(seed));
-  }
-
-  private DropConnect(double rate, Random random) {
     super(BigDL.tag(), BigDL.numeric());
     if (!(rate >= 0 && rate < 1)) {
       throw new IllegalArgumentException("drop connect rate must be in [0, 1), got " + rate);
     }
     this.rate = rate;
-    this.random = random;
+    this.runSeed = seed;
+  }
+
+  @Override
+  public void seedMasks(long seed) {
+    this.runSeed = seed;
+    this.forwardCount = 0;
   }
 
   /** The probability of dropping a sample's branch in training. */
@@ -118,8 +119,10 @@ public final class DropConnect extends TensorModule<Float> {
     int samples = x.size(1);
     double keep = 1 - rate;
     kept = new boolean[samples];
+    SplittableRandom random = MaskStream.of(runSeed, getName(), forwardCount++, Dense.data(x), Dense.offset(x),
+        x.nElement());
     for (int n = 0; n < samples; n++) {
-      kept[n] = random != null ? random.nextDouble() < keep : RandomGenerator.RNG().bernoulli(keep);
+      kept[n] = random.nextDouble() < keep;
     }
     scaleSamples(x, y, keep);
     return y;
