@@ -45,6 +45,8 @@ public final class DistributedTrainer {
   private int epochsDone;
   private boolean started;
   private final org.apache.spark.SparkContext spark;
+  /** Whether this JVM runs BigDL's MKL-DNN engine (fixed per JVM): the model trains through {@link MklDnn}. */
+  private final boolean mklDnn;
 
   /**
    * @param globalBatch samples per synchronous step over all executors (BigDL requires it to be a multiple
@@ -57,7 +59,12 @@ public final class DistributedTrainer {
     this.model = model;
     this.spark = train.sparkContext();
     AbstractCriterion criterion = new LabelSmoothingCrossEntropy(settings.labelSmoothing());
-    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply((com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(),
+    this.mklDnn = MklDnn.engineActive();
+    // On MKL-DNN, BigDL converts what it is given at each optimize(): the facade's graph, which converts and trains
+    // right there, on the model's own tensors.
+    com.intel.analytics.bigdl.nn.abstractnn.AbstractModule trained = mklDnn
+        ? MklDnn.convertibleGraph(model, MklDnn.Use.TRAINING) : model.module();
+    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply(trained,
         train, criterion, globalBatch, null, null, BigDL.tag(), BigDL.numeric());
     // BigDL ends an epoch once it has seen at least as many records as the data set holds.
     this.optimMethod = optimMethod(settings, Math.ceil((double) trainCount / globalBatch));
@@ -158,6 +165,10 @@ public final class DistributedTrainer {
       unpersistBigDL(DATA_SET_RDDS);
       ((Optimizer) optimizer).setTrainData(epochData, globalBatch, null, null);
     }
+    if (mklDnn && model.isBackboneFrozen()) {
+      throw new IllegalStateException("the model's backbone is frozen, and BigDL's MKL-DNN batch norm has no frozen"
+          + " mode: train a frozen backbone on BigDL's default engine (train.engine = mklblas)");
+    }
     epochsDone++;
     started = true;
     if (summaryDir != null) {
@@ -169,7 +180,13 @@ public final class DistributedTrainer {
     optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epochsDone));
     long started = System.currentTimeMillis();
     RDD<?> previousOptim = ((DistriOptimizer<Float>) (Optimizer) optimizer).previousOptim();
+    Map<String, float[][]> statisticsBefore = mklDnn ? MklDnn.runningStatistics(model) : null;
+    long iterationsBefore = iterationsDone();
     optimizer.optimize();
+    if (mklDnn) {
+      // BigDL copied back the first replica's MKL-DNN statistics, which this optimize() converted afresh.
+      MklDnn.correctRunningStatistics(model, statisticsBefore, iterationsDone() - iterationsBefore);
+    }
     // BigDL replaces its cached copy of the executors' optim methods after each call without releasing the
     // old one (the buffers, i.e. 2-3 x the model's size per node and epoch); the new copy is materialised.
     RDD<?> currentOptim = ((DistriOptimizer<Float>) (Optimizer) optimizer).previousOptim();
@@ -295,8 +312,13 @@ public final class DistributedTrainer {
     if (top5) {
       methods.add(new Top5Accuracy<>(BigDL.tag(), BigDL.numeric()));
     }
-    model.module().evaluate();
-    Tuple2<ValidationResult, ValidationMethod<Float>>[] results = model.module().evaluate(data,
+    // On MKL-DNN, BigDL's evaluator converts what it is given: the facade's inference graph converts and runs right.
+    com.intel.analytics.bigdl.nn.abstractnn.AbstractModule<com.intel.analytics.bigdl.nn.abstractnn.Activity,
+        com.intel.analytics.bigdl.nn.abstractnn.Activity, Float> evaluated = MklDnn.engineActive()
+        ? (com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) MklDnn.convertibleGraph(model, MklDnn.Use.INFERENCE)
+        : model.module();
+    evaluated.evaluate();
+    Tuple2<ValidationResult, ValidationMethod<Float>>[] results = evaluated.evaluate(data,
         methods.toArray(new ValidationMethod[0]), scala.Option.apply((Object) batchSize));
     long count = ((Number) results[0]._1().result()._2()).longValue();
     return new Metrics(value(results[0]._1()), top5 ? value(results[2]._1()) : 1.0, value(results[1]._1()), count);
