@@ -80,7 +80,15 @@ public final class Cli implements Callable<Integer> {
 
     /** Runs {@code body} on a fresh Spark session (with BigDL's engine when asked) and stops it after. */
     static void onSpark(String appName, boolean bigdl, java.util.function.Consumer<SparkSession> body) {
-      SparkSession spark = bigdl ? SparkBootstrap.withBigDL(appName) : SparkBootstrap.plain(appName);
+      onSpark(bigdl ? SparkBootstrap.withBigDL(appName) : SparkBootstrap.plain(appName), body);
+    }
+
+    /** Runs {@code body} on a fresh Spark session with BigDL's {@code engineType} engine (train.engine). */
+    static void onSparkTraining(String appName, String engineType, java.util.function.Consumer<SparkSession> body) {
+      onSpark(SparkBootstrap.withBigDL(appName, engineType), body);
+    }
+
+    private static void onSpark(SparkSession spark, java.util.function.Consumer<SparkSession> body) {
       try {
         body.accept(spark);
       } finally {
@@ -127,8 +135,8 @@ public final class Cli implements Callable<Integer> {
 
     @Override
     void run(JobConfig config, Progress progress) {
-      new TrainJob.Settings(config);
-      onSpark("effnet-train", true, spark -> TrainJob.run(spark, config, progress));
+      TrainJob.Settings settings = new TrainJob.Settings(config);
+      onSparkTraining("effnet-train", settings.engine, spark -> TrainJob.run(spark, config, progress));
     }
   }
 
@@ -144,7 +152,8 @@ public final class Cli implements Callable<Integer> {
     @Override
     void run(JobConfig config, Progress progress) {
       new FinetuneJob.Settings(config);
-      onSpark("effnet-finetune", true, spark -> FinetuneJob.run(spark, config, progress));
+      onSparkTraining("effnet-finetune", TrainJob.Settings.engine(config), spark -> FinetuneJob.run(spark, config,
+          progress));
     }
   }
 
@@ -180,7 +189,7 @@ public final class Cli implements Callable<Integer> {
     @Override
     void run(JobConfig config, Progress progress) {
       SearchJob.validate(config);
-      onSpark("effnet-search", true, spark -> {
+      onSparkTraining("effnet-search", TrainJob.Settings.engine(config), spark -> {
         for (String line : SearchReport.lines(SearchJob.run(spark, config, progress))) {
           System.out.println(line);
         }

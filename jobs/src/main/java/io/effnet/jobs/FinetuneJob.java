@@ -41,7 +41,10 @@ public final class FinetuneJob {
       inputSize = c.integer("finetune.input-size");
       Check.that(inputSize == 0 || inputSize >= 32, "finetune.input-size", "must be 0 (the source's) or >= 32, got "
           + inputSize);
-      new TrainJob.Settings(c, "finetune");
+      TrainJob.Settings train = new TrainJob.Settings(c, "finetune");
+      Check.that(freezeEpochs == 0 || !"mkldnn".equals(train.engine), "finetune.freeze-epochs",
+          "must be 0 with train.engine = mkldnn (BigDL's MKL-DNN batch norm cannot be frozen): fine-tune a frozen"
+              + " backbone with train.engine = mklblas, got " + freezeEpochs);
     }
 
     boolean frozenIn(int epoch) {

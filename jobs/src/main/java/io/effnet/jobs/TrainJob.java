@@ -53,6 +53,8 @@ public final class TrainJob {
     final int keepCheckpoints;
     final double averageDecay;
     final boolean exportBigDL;
+    /** BigDL's engine for the training JVMs: mklblas or mkldnn. */
+    final String engine;
 
     /** The {@code train} job's settings, with the model and input sections it trains from. */
     Settings(JobConfig c) {
@@ -92,6 +94,15 @@ public final class TrainJob {
       averageDecay = c.number("train.weight-average-decay");
       Check.that(averageDecay >= 0 && averageDecay < 1, "train.weight-average-decay", "must be in [0, 1)");
       exportBigDL = c.bool("train.export-bigdl");
+      engine = engine(c);
+    }
+
+    /** {@code train.engine}: BigDL's engine name, mklblas or mkldnn. */
+    static String engine(JobConfig c) {
+      String engine = c.string("train.engine");
+      Check.that("mklblas".equals(engine) || "mkldnn".equals(engine), "train.engine",
+          "must be mklblas (BigDL's default engine) or mkldnn, got '" + engine + "'");
+      return engine;
     }
   }
 

@@ -6,12 +6,20 @@ import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.dataset.SampleToMiniBatch;
 import com.intel.analytics.bigdl.dataset.SampleToMiniBatch$;
 import com.intel.analytics.bigdl.dataset.Transformer;
+import com.intel.analytics.bigdl.nn.CrossEntropyCriterion;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractCriterion;
+import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
+import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.optim.DistriOptimizer;
+import com.intel.analytics.bigdl.optim.Loss;
 import com.intel.analytics.bigdl.optim.OptimMethod;
 import com.intel.analytics.bigdl.optim.Optimizer;
 import com.intel.analytics.bigdl.optim.Optimizer$;
+import com.intel.analytics.bigdl.optim.Top1Accuracy;
+import com.intel.analytics.bigdl.optim.Top5Accuracy;
 import com.intel.analytics.bigdl.optim.Trigger$;
+import com.intel.analytics.bigdl.optim.ValidationMethod;
+import com.intel.analytics.bigdl.optim.ValidationResult;
 import com.intel.analytics.bigdl.tensor.Tensor;
 import com.intel.analytics.bigdl.visualization.TrainSummary;
 import com.intel.analytics.bigdl.visualization.ValidationSummary;
@@ -29,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
+import scala.Tuple2;
 import scala.Tuple3;
 import scala.reflect.ClassTag$;
 
@@ -49,6 +58,8 @@ public final class DistributedTrainer {
   private int epochsDone;
   private boolean started;
   private final org.apache.spark.SparkContext spark;
+  /** Whether this JVM runs BigDL's MKL-DNN engine (fixed per JVM): the model trains through {@link MklDnn}. */
+  private final boolean mklDnn;
 
   /** As {@link #DistributedTrainer(EfficientNet, RDD, long, int, OptimizerSettings, long, String, String)} with seed 0. */
   public DistributedTrainer(EfficientNet model, RDD<Sample<Float>> train, long trainCount, int globalBatch,
@@ -76,8 +87,12 @@ public final class DistributedTrainer {
     this.globalBatch = globalBatch;
     model.seedMasks(seed);
     AbstractCriterion criterion = new LabelSmoothingCrossEntropy(settings.labelSmoothing());
-    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply(
-        (com.intel.analytics.bigdl.nn.abstractnn.AbstractModule) model.module(), trainingSet(train, 0),
+    this.mklDnn = MklDnn.engineActive();
+    // On MKL-DNN, BigDL converts what it is given at each optimize(): the facade's graph, which converts and trains
+    // right there, on the model's own tensors.
+    com.intel.analytics.bigdl.nn.abstractnn.AbstractModule trained = mklDnn
+        ? MklDnn.convertibleGraph(model, MklDnn.Use.TRAINING) : model.module();
+    this.optimizer = (Optimizer<Float, ?>) (Optimizer) Optimizer$.MODULE$.apply(trained, trainingSet(train, 0),
         criterion, BigDL.tag(), BigDL.numeric());
     // BigDL ends an epoch once it has seen at least as many records as the data set holds.
     this.optimMethod = optimMethod(settings, Math.ceil((double) trainCount / globalBatch));
@@ -190,6 +205,10 @@ public final class DistributedTrainer {
       ((Optimizer) optimizer).dataset_$eq(trainingSet(epochData, epochsDone));
       endUnfinishedEpoch();
     }
+    if (mklDnn && model.isBackboneFrozen()) {
+      throw new IllegalStateException("the model's backbone is frozen, and BigDL's MKL-DNN batch norm has no frozen"
+          + " mode: train a frozen backbone on BigDL's default engine (train.engine = mklblas)");
+    }
     epochsDone++;
     started = true;
     if (summaryDir != null) {
@@ -201,7 +220,13 @@ public final class DistributedTrainer {
     optimizer.setEndWhen(Trigger$.MODULE$.maxEpoch(epochsDone));
     long started = System.currentTimeMillis();
     RDD<?> previousOptim = ((DistriOptimizer<Float>) (Optimizer) optimizer).previousOptim();
+    Map<String, float[][]> statisticsBefore = mklDnn ? MklDnn.runningStatistics(model) : null;
+    long iterationsBefore = iterationsDone();
     optimizer.optimize();
+    if (mklDnn) {
+      // BigDL copied back the first replica's MKL-DNN statistics, which this optimize() converted afresh.
+      MklDnn.correctRunningStatistics(model, statisticsBefore, iterationsDone() - iterationsBefore);
+    }
     // BigDL replaces its cached copy of the executors' optim methods after each call without releasing the
     // old one (the buffers, i.e. 2-3 x the model's size per node and epoch); the new copy is materialised.
     RDD<?> currentOptim = ((DistriOptimizer<Float>) (Optimizer) optimizer).previousOptim();
@@ -335,6 +360,9 @@ public final class DistributedTrainer {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
+    if (MklDnn.engineActive()) {
+      return evaluateOnMklDnn(model, data, batchSize);
+    }
     int perTask = Math.max(1, batchSize / Math.max(1, Engine.nodeNumber() * Engine.coreNumber()));
     JavaRDD<DistributedInference.Input<Integer>> inputs = data.toJavaRDD()
         .map(s -> new DistributedInference.Input<>(Samples.label(s), features(s)));
@@ -391,5 +419,33 @@ public final class DistributedTrainer {
     float[] chw = new float[f.nElement()];
     System.arraycopy((float[]) f.storage().array(), f.storageOffset() - 1, chw, 0, chw.length);
     return chw;
+  }
+
+  /**
+   * On MKL-DNN, BigDL's evaluator converts what it is given: the facade's inference graph converts and runs right.
+   * BigDL reduces the partitions' results in the order tasks finish, so the loss may differ in its last digits
+   * between runs there.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Metrics evaluateOnMklDnn(EfficientNet model, RDD<Sample<Float>> data, int batchSize) {
+    boolean top5 = model.spec().numClasses() >= 5;
+    List<ValidationMethod> methods = new ArrayList<>();
+    methods.add(new Top1Accuracy<>(BigDL.tag(), BigDL.numeric()));
+    methods.add(new Loss<>((AbstractCriterion) new CrossEntropyCriterion<>(null, true, BigDL.tag(), BigDL.numeric()),
+        BigDL.tag(), BigDL.numeric()));
+    if (top5) {
+      methods.add(new Top5Accuracy<>(BigDL.tag(), BigDL.numeric()));
+    }
+    AbstractModule<Activity, Activity, Float> evaluated =
+        (AbstractModule) MklDnn.convertibleGraph(model, MklDnn.Use.INFERENCE);
+    evaluated.evaluate();
+    Tuple2<ValidationResult, ValidationMethod<Float>>[] results = evaluated.evaluate(data,
+        methods.toArray(new ValidationMethod[0]), scala.Option.apply((Object) batchSize));
+    long count = ((Number) results[0]._1().result()._2()).longValue();
+    return new Metrics(value(results[0]._1()), top5 ? value(results[2]._1()) : 1.0, value(results[1]._1()), count);
+  }
+
+  private static double value(ValidationResult r) {
+    return ((Number) r.result()._1()).doubleValue();
   }
 }

@@ -65,6 +65,11 @@ public final class DepthwiseConvolution extends TensorModule<Float> {
    *     {@link #accGradParameters}, as BigDL's layers do, or null
    */
   public DepthwiseConvolution(int channels, int kernel, int stride, Regularizer<Float> weightRegularizer) {
+    this(channels, kernel, stride, weightRegularizer, null, null);
+  }
+
+  private DepthwiseConvolution(int channels, int kernel, int stride, Regularizer<Float> weightRegularizer,
+      Tensor<Float> sharedWeight, Tensor<Float> sharedGradWeight) {
     super(BigDL.tag(), BigDL.numeric());
     if (channels < 1 || kernel < 1 || stride < 1) {
       throw new IllegalArgumentException("channels, kernel and stride must be >= 1, got " + channels + ", "
@@ -74,9 +79,34 @@ public final class DepthwiseConvolution extends TensorModule<Float> {
     this.kernel = kernel;
     this.stride = stride;
     this.weightRegularizer = weightRegularizer;
-    this.weight = BigDL.tensor(channels, 1, 1, kernel, kernel);
-    this.gradWeight = BigDL.tensor(channels, 1, 1, kernel, kernel);
-    reset();
+    if (sharedWeight == null) {
+      this.weight = BigDL.tensor(channels, 1, 1, kernel, kernel);
+      this.gradWeight = BigDL.tensor(channels, 1, 1, kernel, kernel);
+      reset();
+    } else {
+      int[] shape = {channels, 1, 1, kernel, kernel};
+      if (!java.util.Arrays.equals(shape, sharedWeight.size()) || !java.util.Arrays.equals(shape,
+          sharedGradWeight.size()) || !sharedWeight.isContiguous() || !sharedGradWeight.isContiguous()) {
+        throw new IllegalArgumentException("a depthwise convolution's shared weight and gradient must be contiguous"
+            + " (channels, 1, 1, k, k) = " + java.util.Arrays.toString(shape) + ", got "
+            + java.util.Arrays.toString(sharedWeight.size()) + " and "
+            + java.util.Arrays.toString(sharedGradWeight.size()));
+      }
+      this.weight = sharedWeight;
+      this.gradWeight = sharedGradWeight;
+    }
+  }
+
+  /**
+   * A layer computing on the given weight and weight-gradient tensors themselves (not copies), e.g. those of BigDL's
+   * grouped convolution (C, 1, 1, k, k) with one group per channel: training either layer trains both.
+   */
+  public static DepthwiseConvolution sharing(int channels, int kernel, int stride, Regularizer<Float> weightRegularizer,
+      Tensor<Float> weight, Tensor<Float> gradWeight) {
+    if (weight == null || gradWeight == null) {
+      throw new IllegalArgumentException("sharing needs both the weight and the weight-gradient tensor");
+    }
+    return new DepthwiseConvolution(channels, kernel, stride, weightRegularizer, weight, gradWeight);
   }
 
   public int channels() { return channels; }
