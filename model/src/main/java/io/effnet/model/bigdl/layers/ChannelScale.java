@@ -43,13 +43,15 @@ public final class ChannelScale extends AbstractModule<Table, Tensor<Float>, Flo
     int yo = Dense.offset(y);
     int planes = in.planes;
     int area = in.area;
-    for (int p = 0; p < planes; p++) {
-      float scale = ss[so + p];
-      int base = p * area;
-      for (int j = 0; j < area; j++) {
-        ys[yo + base + j] = xs[xo + base + j] * scale;
+    LayerThreads.forEachRange(planes, Dense.planesPerBlock(area), (first, count) -> {
+      for (int p = first; p < first + count; p++) {
+        float scale = ss[so + p];
+        int base = p * area;
+        for (int j = 0; j < area; j++) {
+          ys[yo + base + j] = xs[xo + base + j] * scale;
+        }
       }
-    }
+    });
     return y;
   }
 
@@ -75,17 +77,19 @@ public final class ChannelScale extends AbstractModule<Table, Tensor<Float>, Flo
       int gxo = Dense.offset(gradX);
       int gso = Dense.offset(gradScale);
       int area = in.area;
-      for (int p = 0; p < in.planes; p++) {
-        float scale = ss[so + p];
-        int base = p * area;
-        double sum = 0;
-        for (int j = 0; j < area; j++) {
-          float gv = gs[go + base + j];
-          gxs[gxo + base + j] = gv * scale;
-          sum += (double) gv * xs[xo + base + j];
+      LayerThreads.forEachRange(in.planes, Dense.planesPerBlock(area), (first, count) -> {
+        for (int p = first; p < first + count; p++) {
+          float scale = ss[so + p];
+          int base = p * area;
+          double sum = 0;
+          for (int j = 0; j < area; j++) {
+            float gv = gs[go + base + j];
+            gxs[gxo + base + j] = gv * scale;
+            sum += (double) gv * xs[xo + base + j];
+          }
+          gss[gso + p] = (float) sum;
         }
-        gss[gso + p] = (float) sum;
-      }
+      });
     }
     // Re-inserted every time: the graph reads entries 1 and 2 of this table as the two inputs' gradients.
     Table gi = gradInput();

@@ -33,6 +33,11 @@ final class Dense {
    */
   static final int BLOCK = 8192;
 
+  /** Planes (sample x channel maps of {@code area} elements) per range of a layer split over threads: about a block. */
+  static int planesPerBlock(int area) {
+    return Math.max(1, BLOCK / Math.max(1, area));
+  }
+
   /**
    * {@code a[from + i] = exp(-a[from + i])} for {@code i < n}, in place. MKL's vectorised exp (the one BigDL's
    * own tensors use) is several times faster than {@code Math.exp} per element; {@code Math.exp} when BigDL's

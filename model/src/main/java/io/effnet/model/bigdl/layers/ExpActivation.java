@@ -15,11 +15,6 @@ import io.effnet.model.bigdl.BigDL;
 abstract class ExpActivation extends TensorModule<Float> {
   private static final long serialVersionUID = 1L;
 
-  /** Combines one block: elements {@code [start, start + length)} counted from the beginning of the tensors. */
-  interface BlockStep {
-    void apply(int start, int length);
-  }
-
   ExpActivation() {
     super(BigDL.tag(), BigDL.numeric());
   }
@@ -48,15 +43,15 @@ abstract class ExpActivation extends TensorModule<Float> {
 
   /**
    * For each block of the {@code n} elements: {@code dst[dstOffset + i] = e^-xs[xo + i]} over the block, then
-   * {@code step} on it while it is in cache.
+   * {@code step} on it while it is in cache ({@code start} and {@code length} count from the beginning of the
+   * tensors). Blocks are independent: under MKL-DNN they are spread over the cores ({@link LayerThreads}).
    */
-  static void forEachExpBlock(float[] xs, int xo, float[] dst, int dstOffset, int n, BlockStep step) {
-    for (int start = 0; start < n; start += Dense.BLOCK) {
-      int length = Math.min(Dense.BLOCK, n - start);
+  static void forEachExpBlock(float[] xs, int xo, float[] dst, int dstOffset, int n, LayerThreads.RangeStep step) {
+    LayerThreads.forEachRange(n, Dense.BLOCK, (start, length) -> {
       System.arraycopy(xs, xo + start, dst, dstOffset + start, length);
       Dense.expOfNegated(dst, dstOffset + start, length);
       step.apply(start, length);
-    }
+    });
   }
 
   /**

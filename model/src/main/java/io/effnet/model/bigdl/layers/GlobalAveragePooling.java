@@ -31,25 +31,27 @@ public final class GlobalAveragePooling extends TensorModule<Float> {
     float[] ys = Dense.data(y);
     int xo = Dense.offset(x);
     int yo = Dense.offset(y);
-    for (int p = 0; p < planes; p++) {
-      int base = xo + p * area;
-      // Four partial sums: independent add chains (and a little less rounding drift on large planes).
-      float s0 = 0;
-      float s1 = 0;
-      float s2 = 0;
-      float s3 = 0;
-      int i = 0;
-      for (; i + 3 < area; i += 4) {
-        s0 += xs[base + i];
-        s1 += xs[base + i + 1];
-        s2 += xs[base + i + 2];
-        s3 += xs[base + i + 3];
+    LayerThreads.forEachRange(planes, Dense.planesPerBlock(area), (first, count) -> {
+      for (int p = first; p < first + count; p++) {
+        int base = xo + p * area;
+        // Four partial sums: independent add chains (and a little less rounding drift on large planes).
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < area; i += 4) {
+          s0 += xs[base + i];
+          s1 += xs[base + i + 1];
+          s2 += xs[base + i + 2];
+          s3 += xs[base + i + 3];
+        }
+        for (; i < area; i++) {
+          s0 += xs[base + i];
+        }
+        ys[yo + p] = ((s0 + s1) + (s2 + s3)) / area;
       }
-      for (; i < area; i++) {
-        s0 += xs[base + i];
-      }
-      ys[yo + p] = ((s0 + s1) + (s2 + s3)) / area;
-    }
+    });
     return y;
   }
 
@@ -71,9 +73,11 @@ public final class GlobalAveragePooling extends TensorModule<Float> {
     float[] is = Dense.data(gi);
     int go = Dense.offset(g);
     int io = Dense.offset(gi);
-    for (int p = 0; p < planes; p++) {
-      java.util.Arrays.fill(is, io + p * area, io + (p + 1) * area, gs[go + p] / area);
-    }
+    LayerThreads.forEachRange(planes, Dense.planesPerBlock(area), (first, count) -> {
+      for (int p = first; p < first + count; p++) {
+        java.util.Arrays.fill(is, io + p * area, io + (p + 1) * area, gs[go + p] / area);
+      }
+    });
     return gi;
   }
 

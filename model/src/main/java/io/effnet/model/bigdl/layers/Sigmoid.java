@@ -35,10 +35,12 @@ public final class Sigmoid extends ExpActivation {
     int yo = Dense.offset(y);
     int go = Dense.offset(g);
     int io = Dense.offset(gi);
-    for (int i = 0; i < n; i++) {
-      float s = ys[yo + i];
-      is[io + i] = gs[go + i] * s * (1f - s);
-    }
+    LayerThreads.forEachRange(n, Dense.BLOCK, (start, length) -> {
+      for (int i = start; i < start + length; i++) {
+        float s = ys[yo + i];
+        is[io + i] = gs[go + i] * s * (1f - s);
+      }
+    });
     return gi;
   }
 }
