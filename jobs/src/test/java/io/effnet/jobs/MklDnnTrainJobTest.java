@@ -78,7 +78,13 @@ class MklDnnTrainJobTest {
     JsonNode again = JSON.readTree(new File(second, "train-report.json"));
     assertEquals(report.get("loss_by_iteration"), again.get("loss_by_iteration"));
     for (int e = 0; e < 2; e++) {
-      assertEquals(report.get("epochs").get(e).get("validation"), again.get("epochs").get(e).get("validation"));
+      JsonNode v = report.get("epochs").get(e).get("validation");
+      JsonNode w = again.get("epochs").get(e).get("validation");
+      for (String exact : new String[] {"top1", "top5", "count"}) {
+        assertEquals(v.get(exact), w.get(exact), exact + ", epoch " + (e + 1));
+      }
+      // BigDL's MKL-DNN evaluator adds partitions up in the order tasks finish: the loss may differ in its last digits.
+      assertEquals(v.get("loss").asDouble(), w.get("loss").asDouble(), 1e-6 * v.get("loss").asDouble());
     }
     float[] weights = read(new File(first, "model.effnet")).flatParameters();
     assertArrayEquals(weights, read(new File(second, "model.effnet")).flatParameters());
