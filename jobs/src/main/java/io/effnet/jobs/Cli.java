@@ -83,9 +83,17 @@ public final class Cli implements Callable<Integer> {
       onSpark(bigdl ? SparkBootstrap.withBigDL(appName) : SparkBootstrap.plain(appName), body);
     }
 
-    /** Runs {@code body} on a fresh Spark session with BigDL's {@code engineType} engine (train.engine). */
-    static void onSparkTraining(String appName, String engineType, java.util.function.Consumer<SparkSession> body) {
-      onSpark(SparkBootstrap.withBigDL(appName, engineType), body);
+    /**
+     * Runs {@code body} on a fresh Spark session with the BigDL engine {@code train.engine} ({@code configuredEngine})
+     * resolves to for this job, and says which and why.
+     *
+     * @param mklBlasOnly why the job cannot run on MKL-DNN, or null
+     */
+    static void onSparkTraining(String appName, String configuredEngine, String mklBlasOnly, Progress progress,
+        java.util.function.Consumer<SparkSession> body) {
+      SparkSession spark = SparkBootstrap.withBigDL(appName, configuredEngine, mklBlasOnly);
+      progress.line("BigDL engine: " + SparkBootstrap.engineChoice(spark));
+      onSpark(spark, body);
     }
 
     private static void onSpark(SparkSession spark, java.util.function.Consumer<SparkSession> body) {
@@ -136,7 +144,7 @@ public final class Cli implements Callable<Integer> {
     @Override
     void run(JobConfig config, Progress progress) {
       TrainJob.Settings settings = new TrainJob.Settings(config);
-      onSparkTraining("effnet-train", settings.engine, spark -> TrainJob.run(spark, config, progress));
+      onSparkTraining("effnet-train", settings.engine, null, progress, spark -> TrainJob.run(spark, config, progress));
     }
   }
 
@@ -151,9 +159,9 @@ public final class Cli implements Callable<Integer> {
 
     @Override
     void run(JobConfig config, Progress progress) {
-      new FinetuneJob.Settings(config);
-      onSparkTraining("effnet-finetune", TrainJob.Settings.engine(config), spark -> FinetuneJob.run(spark, config,
-          progress));
+      FinetuneJob.Settings settings = new FinetuneJob.Settings(config);
+      onSparkTraining("effnet-finetune", TrainJob.Settings.engine(config), settings.mklBlasOnly(), progress,
+          spark -> FinetuneJob.run(spark, config, progress));
     }
   }
 
@@ -189,7 +197,9 @@ public final class Cli implements Callable<Integer> {
     @Override
     void run(JobConfig config, Progress progress) {
       SearchJob.validate(config);
-      onSparkTraining("effnet-search", TrainJob.Settings.engine(config), spark -> {
+      // MKL-DNN training repeats bit for bit for a seed (MklDnnTrainingDeterminismTest, MklDnnTrainJobTest), as the
+      // search's comparison of candidates needs: auto takes it here too.
+      onSparkTraining("effnet-search", TrainJob.Settings.engine(config), null, progress, spark -> {
         for (String line : SearchReport.lines(SearchJob.run(spark, config, progress))) {
           System.out.println(line);
         }

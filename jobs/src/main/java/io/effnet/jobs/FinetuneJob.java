@@ -47,6 +47,12 @@ public final class FinetuneJob {
               + " backbone with train.engine = mklblas, got " + freezeEpochs);
     }
 
+    /** Why this fine-tune cannot train on MKL-DNN (a frozen backbone), or null if it can. */
+    String mklBlasOnly() {
+      return freezeEpochs == 0 ? null : "finetune.freeze-epochs = " + freezeEpochs + " freezes the backbone's batch"
+          + " norms, which BigDL's MKL-DNN engine cannot";
+    }
+
     boolean frozenIn(int epoch) {
       return freezeEpochs < 0 || epoch <= freezeEpochs;
     }

@@ -89,7 +89,7 @@ final class Quickstart extends Cli.JobCommand {
         "prep.output=\"" + root.resolve("data") + "\"");
     JobConfig prepTest = reconfigure(config, "prep.input=\"" + root.resolve("images/test") + "\"",
         "prep.output=\"" + root.resolve("test-data") + "\"", "prep.validation-fraction=0");
-    onSparkTraining("effnet-quickstart", TrainJob.Settings.engine(config), spark -> {
+    onSparkTraining("effnet-quickstart", TrainJob.Settings.engine(config), null, progress, spark -> {
       progress.line("prep: " + io.effnet.prep.PrepJob.run(spark, PrepCommand.settings(prepTrain)));
       progress.line("prep: " + io.effnet.prep.PrepJob.run(spark, PrepCommand.settings(prepTest)));
       TrainJob.run(spark, config, progress);

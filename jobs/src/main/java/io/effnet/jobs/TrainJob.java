@@ -7,6 +7,8 @@ import io.effnet.jobs.config.JobConfig;
 import io.effnet.jobs.config.ModelSettings;
 import io.effnet.jobs.input.ShardSource;
 import io.effnet.jobs.io.RunFiles;
+import io.effnet.jobs.spark.EngineChoice;
+import io.effnet.jobs.spark.SparkBootstrap;
 import io.effnet.model.arch.NetworkSpec;
 import io.effnet.model.bigdl.BigDL;
 import io.effnet.model.bigdl.DistributedTrainer;
@@ -53,7 +55,7 @@ public final class TrainJob {
     final int keepCheckpoints;
     final double averageDecay;
     final boolean exportBigDL;
-    /** BigDL's engine for the training JVMs: mklblas or mkldnn. */
+    /** {@code train.engine}: auto, mklblas or mkldnn ({@link EngineChoice} resolves auto when Spark starts). */
     final String engine;
 
     /** The {@code train} job's settings, with the model and input sections it trains from. */
@@ -97,12 +99,9 @@ public final class TrainJob {
       engine = engine(c);
     }
 
-    /** {@code train.engine}: BigDL's engine name, mklblas or mkldnn. */
+    /** {@code train.engine}, validated: auto, mklblas or mkldnn. */
     static String engine(JobConfig c) {
-      String engine = c.string("train.engine");
-      Check.that("mklblas".equals(engine) || "mkldnn".equals(engine), "train.engine",
-          "must be mklblas (BigDL's default engine) or mkldnn, got '" + engine + "'");
-      return engine;
+      return EngineChoice.setting(c.string("train.engine"));
     }
   }
 
@@ -231,12 +230,14 @@ public final class TrainJob {
       progress.line("resuming after epoch " + resumed.epoch + " (iteration " + resumed.iteration + ") from "
           + files.child(s.output, Checkpoints.DIR));
     }
+    String engineChoice = SparkBootstrap.engineChoice(spark);
     progress.line(String.format(Locale.ROOT,
-        "model %s: %d classes, input %dx%d, %d blocks, %,d parameters, %.3f GMACs; BigDL %s engine on %d node(s)"
+        "model %s: %d classes, input %dx%d, %d blocks, %,d parameters, %.3f GMACs; BigDL engine %s on %d node(s)"
             + " x %d core(s); %d training / %d validation images",
         spec.variant().name(), spec.numClasses(), spec.inputSize(), spec.inputSize(), spec.blocks().size(),
-        model.trainableParameterCount(), spec.multiplyAdds() / 1e9, Engine.engineType(), nodes, cores,
-        trainCount, validationCount));
+        model.trainableParameterCount(), spec.multiplyAdds() / 1e9,
+        engineChoice == null ? Engine.engineType() + " (this JVM's; train.engine = " + s.engine + ")" : engineChoice,
+        nodes, cores, trainCount, validationCount));
 
     JavaRDD<Sample<Float>> validation = source.evaluationSamples(validationRows).persist(
         StorageLevel.MEMORY_AND_DISK());
@@ -346,6 +347,10 @@ public final class TrainJob {
     report.put("train_images", trainCount);
     report.put("validation_images", validationCount);
     report.put("engine", Engine.engineType());
+    report.put("engine_setting", s.engine);
+    if (engineChoice != null) {
+      report.put("engine_choice", engineChoice);
+    }
     report.put("nodes", nodes);
     report.put("cores_per_node", cores);
     report.put("global_batch", s.batchSize);

@@ -31,44 +31,52 @@ public final class SparkBootstrap {
   }
 
   /**
-   * A session with BigDL's engine {@code engineType} ({@code mklblas} or {@code mkldnn}, {@code train.engine}) in
-   * the driver and the executors. BigDL reads {@code bigdl.engineType} once per JVM, when its engine object
-   * initialises: here for the driver (the system property is set first), and at executor start for the executors
-   * (added to {@code spark.executor.extraJavaOptions}, after the flags of conf/runtime.properties).
+   * A session for a training job with BigDL's engine chosen by {@link EngineChoice#decide} from {@code train.engine}
+   * ({@code configuredEngine}: auto, mklblas or mkldnn), in the driver and the executors. BigDL reads
+   * {@code bigdl.engineType} once per JVM, when its engine object initialises: here for the driver (the system
+   * property is set first), and at executor start for the executors (added to {@code spark.executor.extraJavaOptions},
+   * after the flags of conf/runtime.properties). The choice and its reason are in {@link #engineChoice}.
    *
-   * @throws JobException (configuration) if BigDL already runs another engine in this JVM
+   * @param mklBlasOnly why the job cannot run on MKL-DNN (auto then takes mklblas), or null
+   * @throws JobException (configuration) if the configured engine and the one this JVM runs or must run differ
    */
-  public static SparkSession withBigDL(String appName, String engineType) {
+  public static SparkSession withBigDL(String appName, String configuredEngine, String mklBlasOnly) {
     SparkConf conf = conf(appName);
-    selectEngine(conf, engineType);
+    EngineChoice choice = selectEngine(conf, configuredEngine, mklBlasOnly);
+    conf.set(ENGINE_CHOICE, choice.toString());
     SparkSession session = SparkSession.builder().config(Engine.configure(conf)).getOrCreate();
     Engine.init();
     return session;
   }
 
-  static void selectEngine(SparkConf conf, String engineType) {
-    if (!"mklblas".equals(engineType) && !"mkldnn".equals(engineType)) {
-      throw new IllegalArgumentException("BigDL's engines are mklblas and mkldnn, not '" + engineType + "'");
-    }
+  /** The engine a training session was started with and why ({@link EngineChoice#toString}), or null. */
+  public static String engineChoice(SparkSession spark) {
+    return spark.sparkContext().getConf().get(ENGINE_CHOICE, null);
+  }
+
+  static EngineChoice selectEngine(SparkConf conf, String configuredEngine, String mklBlasOnly) {
     String previous = System.getProperty(ENGINE_PROPERTY);
-    System.setProperty(ENGINE_PROPERTY, engineType);
+    EngineChoice choice = EngineChoice.decide(configuredEngine, previous, mklBlasOnly);
+    System.setProperty(ENGINE_PROPERTY, choice.engine());
     String running = Engine.engineType();
-    if (!running.equals(engineType)) {
+    if (!running.equals(choice.engine())) {
+      // BigDL's engine object started earlier in this JVM, before the property was set.
       if (previous == null) {
         System.clearProperty(ENGINE_PROPERTY);
       } else {
         System.setProperty(ENGINE_PROPERTY, previous);
       }
-      throw JobException.config("effnet.train.engine is " + engineType + ", but BigDL already runs its " + running
-          + " engine in this JVM (it reads " + ENGINE_PROPERTY + " once, when it starts): run the job in a JVM of its"
-          + " own, or start this one with -D" + ENGINE_PROPERTY + "=" + engineType);
+      choice = choice.followRunning(running, mklBlasOnly);
     }
     String options = conf.get(EXECUTOR_OPTIONS, "").replaceAll("(^|\\s)-D" + ENGINE_PROPERTY.replace(".", "\\.")
         + "=\\S*", " ").trim();
-    conf.set(EXECUTOR_OPTIONS, (options.isEmpty() ? "" : options + " ") + "-D" + ENGINE_PROPERTY + "=" + engineType);
+    conf.set(EXECUTOR_OPTIONS, (options.isEmpty() ? "" : options + " ") + "-D" + ENGINE_PROPERTY + "="
+        + choice.engine());
+    return choice;
   }
 
-  private static final String ENGINE_PROPERTY = "bigdl.engineType";
+  private static final String ENGINE_CHOICE = "spark.effnet.engineChoice";
+  private static final String ENGINE_PROPERTY = EngineChoice.PROPERTY;
   private static final String EXECUTOR_OPTIONS = "spark.executor.extraJavaOptions";
 
   static SparkConf conf(String appName) {

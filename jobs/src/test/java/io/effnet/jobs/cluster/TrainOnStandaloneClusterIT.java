@@ -57,6 +57,9 @@ class TrainOnStandaloneClusterIT {
       assertEquals(2, report.get("nodes").asInt(), "BigDL's node count");
       assertEquals(1, report.get("cores_per_node").asInt());
       assertEquals(2, report.get("executors").asInt());
+      // train.engine = auto in a driver JVM started without -Dbigdl.engineType: MKL-DNN, on the executors too.
+      assertEquals("mkldnn", report.get("engine").asText());
+      assertEquals("auto", report.get("engine_setting").asText());
       assertTrue(report.get("spark_master").asText().startsWith("spark://127.0.0.1:"));
       assertEquals(2, report.get("epochs").size());
       assertTrue(report.get("loss_by_iteration").size() > 0);
@@ -82,6 +85,8 @@ class TrainOnStandaloneClusterIT {
       JsonNode tunedReport = new ObjectMapper().readTree(new File(tuned, "train-report.json"));
       assertEquals("finetune", tunedReport.get("job").asText());
       assertEquals(2, tunedReport.get("executors").asInt());
+      // A frozen backbone: auto takes mklblas, as MKL-DNN's batch norm cannot be frozen.
+      assertEquals("mklblas", tunedReport.get("engine").asText());
       assertEquals("[1]", tunedReport.get("finetune").get("frozen_epochs").toString());
       File source = new File(run, "model.effnet");
       assertTrue(sameBackbone(source, new File(tuned, "checkpoints/epoch-00001/model.effnet")),

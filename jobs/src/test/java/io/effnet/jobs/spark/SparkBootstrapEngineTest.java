@@ -14,14 +14,14 @@ class SparkBootstrapEngineTest {
   void executorsGetTheEngineAfterTheRuntimeFlags() {
     SparkConf conf = SparkBootstrap.conf("engine-test");
     String flags = SparkBootstrap.runtime().getProperty("jvm.flags");
-    SparkBootstrap.selectEngine(conf, "mklblas");
+    SparkBootstrap.selectEngine(conf, "mklblas", null);
     assertEquals(flags + " -Dbigdl.engineType=mklblas", conf.get("spark.executor.extraJavaOptions"));
   }
 
   @Test
   void anEngineGivenInTheExecutorOptionsIsReplacedNotDuplicated() {
     SparkConf conf = new SparkConf().set("spark.executor.extraJavaOptions", "-Dbigdl.engineType=mkldnn -Xss16m");
-    SparkBootstrap.selectEngine(conf, "mklblas");
+    SparkBootstrap.selectEngine(conf, "mklblas", null);
     assertEquals("-Xss16m -Dbigdl.engineType=mklblas", conf.get("spark.executor.extraJavaOptions"));
   }
 
@@ -29,9 +29,19 @@ class SparkBootstrapEngineTest {
   @Test
   void anotherEngineThanTheJvmsIsRefused() {
     JobException e = assertThrows(JobException.class,
-        () -> SparkBootstrap.selectEngine(new SparkConf(), "mkldnn"));
+        () -> SparkBootstrap.selectEngine(new SparkConf(), "mkldnn", null));
     assertEquals(JobException.CONFIG, e.exitCode());
     assertTrue(e.getMessage().contains("-Dbigdl.engineType=mkldnn"), e.getMessage());
     assertTrue(!"mkldnn".equals(System.getProperty("bigdl.engineType")), "the refused engine is not left behind");
+  }
+
+  /** auto follows the engine of this JVM (mklblas here, as the build's test JVM pins it) and says so. */
+  @Test
+  void autoFollowsTheJvmsEngine() {
+    SparkConf conf = new SparkConf();
+    EngineChoice choice = SparkBootstrap.selectEngine(conf, "auto", null);
+    assertEquals("mklblas", choice.engine());
+    assertTrue(choice.reason().contains("auto") && choice.reason().contains("mklblas"), choice.reason());
+    assertEquals("-Dbigdl.engineType=mklblas", conf.get("spark.executor.extraJavaOptions"));
   }
 }
