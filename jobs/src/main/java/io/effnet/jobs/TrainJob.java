@@ -74,12 +74,14 @@ public final class TrainJob {
       epochs = Check.positive(c, "train.epochs");
       batchSize = Check.positive(c, "train.batch-size");
       try {
-        optimizer = new OptimizerSettings(OptimizerSettings.method(c.string("train.optimizer")),
+        OptimizerSettings o = new OptimizerSettings(OptimizerSettings.method(c.string("train.optimizer")),
             c.number(rateSection + ".base-learning-rate") * batchSize / 256.0,
             c.number(rateSection + ".warmup-epochs"),
             c.number("train.lr-decay-rate"), c.number("train.lr-decay-epochs"), c.number("train.momentum"),
             c.bool("train.nesterov"), c.number("train.rmsprop-decay"), c.number("train.rmsprop-epsilon"),
             c.number("train.label-smoothing"));
+        optimizer = OptimizerSettings.decay(c.string("train.lr-decay-type")) == OptimizerSettings.Decay.COSINE
+            ? o.withCosineDecay(epochs) : o;
       } catch (IllegalArgumentException e) {
         throw JobException.config("effnet.train / effnet." + rateSection + ": " + e.getMessage());
       }

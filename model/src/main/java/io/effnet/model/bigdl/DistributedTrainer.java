@@ -29,7 +29,6 @@ import io.effnet.model.bigdl.optim.RmsPropMomentum;
 import io.effnet.model.bigdl.optim.ScheduledOptimMethod;
 import io.effnet.model.bigdl.optim.SgdMomentum;
 import io.effnet.model.bigdl.optim.ShardedOptimizerState;
-import io.effnet.model.bigdl.optim.WarmupExponentialSchedule;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -117,8 +116,7 @@ public final class DistributedTrainer {
 
   /** Weight decay is not here: the builder sets per-layer L2 regularisers so that batch norm is exempt. */
   private static OptimMethod<Float> optimMethod(OptimizerSettings s, double stepsPerEpoch) {
-    RateSchedule schedule = WarmupExponentialSchedule.builder(s.peakLearningRate(), stepsPerEpoch)
-        .warmupEpochs(s.warmupEpochs()).decayRate(s.decayRate()).decayEpochs(s.decayEpochs()).build();
+    RateSchedule schedule = s.schedule(stepsPerEpoch);
     return s.method() == OptimizerSettings.Method.RMSPROP
         ? new RmsPropMomentum(schedule, s.rmsDecay(), s.momentum(), s.rmsEpsilon())
         : new SgdMomentum(schedule, s.momentum(), s.nesterov());

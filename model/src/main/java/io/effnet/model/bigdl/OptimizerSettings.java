@@ -1,15 +1,23 @@
 package io.effnet.model.bigdl;
 
+import io.effnet.model.bigdl.optim.RateSchedule;
+import io.effnet.model.bigdl.optim.WarmupCosineSchedule;
 import io.effnet.model.bigdl.optim.WarmupExponentialSchedule;
 import java.util.Locale;
 
 /**
- * The optimisation recipe: method, learning-rate schedule (linear warmup, then staircase exponential decay)
- * and label smoothing. {@link #efficientNetReference} is the authors' ImageNet recipe.
+ * The optimisation recipe: method, learning-rate schedule (linear warmup, then staircase exponential decay or
+ * cosine decay to 0 at the end of the run) and label smoothing. {@link #efficientNetReference} is the authors' ImageNet recipe.
  */
 public final class OptimizerSettings {
   /** RMSPROP: TF's RMSProp with momentum (the reference). MOMENTUM: SGD with momentum. */
   public enum Method { RMSPROP, MOMENTUM }
+
+  /**
+   * The decay after the warmup, as the reference's {@code lr_decay_type}. EXPONENTIAL: x decay rate every decay
+   * epochs (staircase). COSINE: half a cosine from the peak to 0 over the run's epochs.
+   */
+  public enum Decay { EXPONENTIAL, COSINE }
 
   private final Method method;
   private final double peakLearningRate;
@@ -21,6 +29,9 @@ public final class OptimizerSettings {
   private final double rmsDecay;
   private final double rmsEpsilon;
   private final double labelSmoothing;
+  private final Decay decay;
+  /** The run's length in epochs, which the cosine decay spans; 0 with the exponential decay. */
+  private final double epochs;
 
   public OptimizerSettings(Method method, double peakLearningRate, double warmupEpochs, double decayRate,
       double decayEpochs, double momentum, boolean nesterov, double rmsDecay, double rmsEpsilon,
@@ -44,6 +55,40 @@ public final class OptimizerSettings {
     this.rmsDecay = rmsDecay;
     this.rmsEpsilon = rmsEpsilon;
     this.labelSmoothing = labelSmoothing;
+    this.decay = Decay.EXPONENTIAL;
+    this.epochs = 0;
+  }
+
+  private OptimizerSettings(OptimizerSettings s, Decay decay, double epochs) {
+    this.method = s.method;
+    this.peakLearningRate = s.peakLearningRate;
+    this.warmupEpochs = s.warmupEpochs;
+    this.decayRate = s.decayRate;
+    this.decayEpochs = s.decayEpochs;
+    this.momentum = s.momentum;
+    this.nesterov = s.nesterov;
+    this.rmsDecay = s.rmsDecay;
+    this.rmsEpsilon = s.rmsEpsilon;
+    this.labelSmoothing = s.labelSmoothing;
+    this.decay = decay;
+    this.epochs = epochs;
+  }
+
+  /**
+   * These settings with cosine decay to 0 over a run of {@code epochs} (the decay rate and epochs are then unused).
+   */
+  public OptimizerSettings withCosineDecay(double epochs) {
+    require(epochs > 0 && !Double.isInfinite(epochs), "epochs must be finite and > 0, got " + epochs);
+    return new OptimizerSettings(this, Decay.COSINE, epochs);
+  }
+
+  /** The learning rate by step, for a run with this many optimisation steps per epoch. */
+  public RateSchedule schedule(double stepsPerEpoch) {
+    if (decay == Decay.COSINE) {
+      return new WarmupCosineSchedule(peakLearningRate, stepsPerEpoch, warmupEpochs, epochs);
+    }
+    return WarmupExponentialSchedule.builder(peakLearningRate, stepsPerEpoch)
+        .warmupEpochs(warmupEpochs).decayRate(decayRate).decayEpochs(decayEpochs).build();
   }
 
   /**
@@ -55,6 +100,15 @@ public final class OptimizerSettings {
         WarmupExponentialSchedule.scaledPeak(WarmupExponentialSchedule.REFERENCE_BASE_LEARNING_RATE, globalBatch),
         WarmupExponentialSchedule.REFERENCE_WARMUP_EPOCHS, WarmupExponentialSchedule.REFERENCE_DECAY_RATE,
         WarmupExponentialSchedule.REFERENCE_DECAY_EPOCHS, 0.9, false, 0.9, 1e-3, 0.1);
+  }
+
+  /** {@code exponential} or {@code cosine} (any case). */
+  public static Decay decay(String name) {
+    try {
+      return Decay.valueOf(name.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("learning-rate decay type must be exponential or cosine, got '" + name + "'");
+    }
   }
 
   public static Method method(String name) {
@@ -75,6 +129,7 @@ public final class OptimizerSettings {
   public double rmsDecay() { return rmsDecay; }
   public double rmsEpsilon() { return rmsEpsilon; }
   public double labelSmoothing() { return labelSmoothing; }
+  public Decay decay() { return decay; }
 
   private static void require(boolean ok, String message) {
     if (!ok) {
