@@ -21,6 +21,9 @@ public final class BenchmarkSettings {
   public static final double WEIGHT_DECAY = 1e-5;
 
   private final String variant;
+  /** Width and depth coefficients replacing the variant's (a custom member of the family); 0: the variant's. */
+  private final double width;
+  private final double depth;
   private final int inputSize;
   private final int batchSize;
   private final int numClasses;
@@ -36,6 +39,8 @@ public final class BenchmarkSettings {
 
   private BenchmarkSettings(Builder b) {
     this.variant = b.variant;
+    this.width = b.width;
+    this.depth = b.depth;
     this.inputSize = b.inputSize;
     this.batchSize = b.batchSize;
     this.numClasses = b.numClasses;
@@ -54,7 +59,7 @@ public final class BenchmarkSettings {
 
   /** A builder holding this configuration's values. */
   public Builder toBuilder() {
-    return new Builder().variant(variant).inputSize(inputSize).batchSize(batchSize).numClasses(numClasses)
+    return new Builder().variant(variant).width(width).depth(depth).inputSize(inputSize).batchSize(batchSize).numClasses(numClasses)
         .warmupIterations(warmupIterations).measuredIterations(measuredIterations).cores(cores).path(path)
         .depthwise(depthwise).globalPooling(globalPooling)
         .uncompressedGradients(uncompressedGradients);
@@ -103,7 +108,12 @@ public final class BenchmarkSettings {
 
   /** The resolved architecture at this input size and class count. */
   public NetworkSpec spec() {
-    return NetworkSpec.resolve(Variant.published(variant), numClasses, inputSize);
+    Variant v = Variant.published(variant);
+    if (width > 0 || depth > 0) {
+      v = new Variant("custom", width > 0 ? width : v.widthCoefficient(), depth > 0 ? depth : v.depthCoefficient(),
+          v.resolution(), v.dropoutRate(), v.dropConnectRate());
+    }
+    return NetworkSpec.resolve(v, numClasses, inputSize);
   }
 
   /**
@@ -111,7 +121,7 @@ public final class BenchmarkSettings {
    * {@code global-pool-java} / {@code global-pool-bigdl} when asked for.
    */
   public String describe() {
-    return variant + " " + inputSize + "x" + inputSize + " batch " + batchSize
+    return variant + (width > 0 ? " width " + width : "") + (depth > 0 ? " depth " + depth : "") + " " + inputSize + "x" + inputSize + " batch " + batchSize
         + (depthwise == null ? "" : " depthwise-" + optionValue(depthwise))
         + (globalPooling == null ? "" : " global-pool-" + optionValue(globalPooling))
         + (uncompressedGradients ? " uncompressed" : "");
@@ -135,6 +145,8 @@ public final class BenchmarkSettings {
 
   public static final class Builder {
     private String variant = "b0";
+    private double width;
+    private double depth;
     private int inputSize = 224;
     private int batchSize = 32;
     private int numClasses = 1000;
@@ -149,6 +161,10 @@ public final class BenchmarkSettings {
     private Builder() {}
 
     public Builder variant(String v) { this.variant = v; return this; }
+    /** Width coefficient instead of the variant's (0: the variant's). */
+    public Builder width(double v) { this.width = v; return this; }
+    /** Depth coefficient instead of the variant's (0: the variant's). */
+    public Builder depth(double v) { this.depth = v; return this; }
     public Builder inputSize(int v) { this.inputSize = v; return this; }
     public Builder batchSize(int v) { this.batchSize = v; return this; }
     public Builder numClasses(int v) { this.numClasses = v; return this; }
@@ -171,6 +187,7 @@ public final class BenchmarkSettings {
       } catch (IllegalArgumentException e) {
         throw new BenchmarkException("unknown variant '" + variant + "': use one of b0..b7", e);
       }
+      require(width >= 0 && depth >= 0, "width and depth must be > 0 (0: the variant's), got " + width + ", " + depth);
       require(inputSize >= 32, "input size must be at least 32 (five stride-2 stages), got " + inputSize);
       require(cores >= 1, "cores must be >= 1, got " + cores);
       require(batchSize >= cores && batchSize % cores == 0, "batch size must be a positive multiple of the "

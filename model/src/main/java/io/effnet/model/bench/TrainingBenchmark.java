@@ -104,13 +104,14 @@ public final class TrainingBenchmark {
   }
 
   static String usage() {
-    return "Usage: TrainingBenchmark [--variant b0] [--size 224] [--batch 32] [--classes 1000] [--warmup 2]\n"
+    return "Usage: TrainingBenchmark [--variant b0] [--width W --depth D] [--size 224] [--batch 32] [--classes 1000] [--warmup 2]\n"
         + "                         [--iterations 5] [--cores 2] [--path distri|local] [--depthwise bigdl|direct]\n"
         + "                         [--global-pool bigdl|java] [--compress fp16|none]\n"
         + "                         [--profile | --compare-depthwise]\n"
         + "Times BigDL training steps (forward + backward + SGD update) of EfficientNet on random images and\n"
         + "prints images per second (median step). The engine is the JVM's: -Dbigdl.engineType=mkldnn for\n"
         + "MKL-DNN (the graph is converted with toIRgraph), else BigDL's default engine.\n"
+        + "  --width, --depth  coefficients instead of the variant's (a custom member of the family)\n"
         + "  --path distri   BigDL DistriOptimizer on Spark local[cores] (the training job's path; default)\n"
         + "  --path local    BigDL LocalOptimizer (same replicas per core, no Spark)\n"
         + "  --depthwise bigdl|direct  depthwise convolutions as BigDL's grouped SpatialConvolution or the\n"
@@ -170,6 +171,8 @@ public final class TrainingBenchmark {
         }
         switch (name) {
           case "--variant": b.variant(value); break;
+          case "--width": b.width(number(name, value)); break;
+          case "--depth": b.depth(number(name, value)); break;
           case "--size": b.inputSize(integer(name, value)); break;
           case "--batch": b.batchSize(integer(name, value)); break;
           case "--classes": b.numClasses(integer(name, value)); break;
@@ -202,6 +205,14 @@ public final class TrainingBenchmark {
         throw new BenchmarkException("--profile and --compare-depthwise are separate runs: give one");
       }
       return new Options(b.build(), profile, compareDepthwise, false);
+    }
+
+    private static double number(String name, String value) {
+      try {
+        return Double.parseDouble(value);
+      } catch (NumberFormatException e) {
+        throw new BenchmarkException(name + " needs a number, got '" + value + "'");
+      }
     }
 
     private static int integer(String name, String value) {

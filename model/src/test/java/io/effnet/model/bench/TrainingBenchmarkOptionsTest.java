@@ -39,6 +39,23 @@ class TrainingBenchmarkOptionsTest {
     assertEquals(null, parse("--size", "64").settings.depthwise(), "unset: the builder's choice for the engine");
   }
 
+  /** The Fashion-MNIST benchmark's member: B0's table at width 0.5, depth 0.5. */
+  @Test
+  void widthAndDepthMakeACustomMemberOfTheVariantsFamily() {
+    BenchmarkSettings s = parse("--width", "0.5", "--depth=0.5", "--size", "64", "--classes", "10").settings;
+    assertEquals("b0 width 0.5 depth 0.5 64x64 batch 32", s.describe());
+    assertEquals(s.describe(), s.toBuilder().build().describe());
+    io.effnet.model.arch.NetworkSpec custom = s.spec();
+    io.effnet.model.arch.NetworkSpec b0 = parse("--size", "64", "--classes", "10").settings.spec();
+    assertEquals(16, custom.stemChannels());
+    assertEquals(32, b0.stemChannels());
+    assertTrue(custom.blocks().size() < b0.blocks().size(), custom.blocks().size() + " blocks");
+    assertEquals("b1 width 0.5 64x64 batch 32", parse("--variant", "b1", "--width", "0.5", "--size", "64")
+        .settings.describe());
+    assertTrue(message("--width", "wide").contains("--width needs a number"));
+    assertTrue(message("--depth", "-1").contains("width and depth must be > 0"));
+  }
+
   @Test
   void explainsWhatIsWrong() {
     assertTrue(message("--size").contains("--size needs a value"));
@@ -58,7 +75,7 @@ class TrainingBenchmarkOptionsTest {
   @Test
   void usageNamesEveryOption() {
     String usage = TrainingBenchmark.usage();
-    for (String option : new String[] {"--variant", "--size", "--batch", "--classes", "--warmup", "--iterations",
+    for (String option : new String[] {"--variant", "--width", "--depth", "--size", "--batch", "--classes", "--warmup", "--iterations",
         "--cores", "--path", "--depthwise", "--global-pool", "--compress", "--profile", "--compare-depthwise"}) {
       assertTrue(usage.contains(option), option);
     }
