@@ -8,7 +8,6 @@ import io.effnet.model.arch.Variant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,9 +19,7 @@ class DistributedInferenceTest {
 
   @BeforeAll
   static void start() {
-    sc = new JavaSparkContext(Engine.configure(new SparkConf().setMaster("local[2]").setAppName("inference-test")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")));
-    Engine.init();
+    sc = LocalSpark.start("inference-test");
   }
 
   @AfterAll

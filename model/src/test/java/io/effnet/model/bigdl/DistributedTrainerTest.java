@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
@@ -25,11 +24,8 @@ class DistributedTrainerTest {
    */
   @Test
   void cachedDataDoesNotGrowWithTheEpochs() {
-    SparkConf conf = Engine.configure(new SparkConf().setMaster("local[2]").setAppName("trainer-epochs")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
-    JavaSparkContext sc = new JavaSparkContext(conf);
+    JavaSparkContext sc = LocalSpark.start("trainer-epochs");
     try {
-      Engine.init();
       BigDL.seed(3);
       EfficientNet model = EfficientNetBuilder.build(
           NetworkSpec.resolve(new Variant("tiny", 0.25, 0.34, 32, 0.2, 0.2), 3, 32));

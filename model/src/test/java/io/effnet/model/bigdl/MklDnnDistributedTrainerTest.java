@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,11 +41,8 @@ class MklDnnDistributedTrainerTest {
    */
   @Test
   void oneStepOnMklDnnLeavesTheDefaultEnginesRunningStatistics() {
-    SparkConf conf = Engine.configure(new SparkConf().setMaster("local[2]").setAppName("mkldnn-trainer")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
-    JavaSparkContext sc = new JavaSparkContext(conf);
+    JavaSparkContext sc = LocalSpark.start("mkldnn-trainer");
     try {
-      Engine.init();
       assertEquals("mkldnn", Engine.engineType());
       BigDL.seed(5);
       NetworkSpec spec = NetworkSpec.resolve(new Variant("tiny", 0.25, 0.34, SIZE, 0, 0), 3, SIZE);

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,10 +30,7 @@ class MklDnnTrainingDeterminismTest {
 
   @BeforeAll
   static void start() {
-    SparkConf conf = Engine.configure(new SparkConf().setMaster("local[2]").setAppName("mkldnn-determinism")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
-    sc = new JavaSparkContext(conf);
-    Engine.init();
+    sc = LocalSpark.start("mkldnn-determinism");
   }
 
   @AfterAll

@@ -13,7 +13,6 @@ import io.effnet.model.bigdl.layers.InvertedDropout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,10 +29,7 @@ class TrainingDeterminismTest {
 
   @BeforeAll
   static void start() {
-    SparkConf conf = Engine.configure(new SparkConf().setMaster("local[2]").setAppName("determinism")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
-    sc = new JavaSparkContext(conf);
-    Engine.init();
+    sc = LocalSpark.start("determinism");
   }
 
   @AfterAll

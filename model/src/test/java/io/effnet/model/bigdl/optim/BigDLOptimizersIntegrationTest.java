@@ -1,5 +1,7 @@
 package io.effnet.model.bigdl.optim;
 
+import io.effnet.model.bigdl.LocalSpark;
+
 import static io.effnet.model.bigdl.optim.OptimTesting.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -85,13 +86,9 @@ class BigDLOptimizersIntegrationTest {
 
   @Test
   void distriOptimizerKeepsBuffersAndCounterAcrossPerEpochCalls() throws IOException {
-    SparkConf conf = Engine.configure(new SparkConf().setMaster("local[2]").setAppName("optim-integration")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
-        .set("spark.sql.shuffle.partitions", "2"));
-    JavaSparkContext sc = new JavaSparkContext(conf);
+    JavaSparkContext sc = LocalSpark.start(LocalSpark.conf("optim-integration").set("spark.sql.shuffle.partitions", "2"));
     Path checkpoints = Files.createTempDirectory("optim-checkpoints");
     try {
-      Engine.init();
       Data data = new Data();
       RDD<Sample<Float>> samples = sc.parallelize(data.samples(), 2).rdd();
 
@@ -144,11 +141,8 @@ class BigDLOptimizersIntegrationTest {
    */
   @Test
   void buffersAndWeightAverageSurviveARestart() {
-    SparkConf conf = Engine.configure(new SparkConf().setMaster("local[2]").setAppName("optim-restart")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"));
-    JavaSparkContext sc = new JavaSparkContext(conf);
+    JavaSparkContext sc = LocalSpark.start("optim-restart");
     try {
-      Engine.init();
       Data data = new Data();
       RDD<Sample<Float>> samples = sc.parallelize(data.samples(), 2).rdd();
       List<float[]> weightsByStep = new ArrayList<>();
