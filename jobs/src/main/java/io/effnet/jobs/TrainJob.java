@@ -10,6 +10,7 @@ import io.effnet.jobs.io.RunFiles;
 import io.effnet.jobs.spark.EngineChoice;
 import io.effnet.jobs.spark.SparkBootstrap;
 import io.effnet.model.arch.NetworkSpec;
+import io.effnet.model.bigdl.BatchNormStatistics;
 import io.effnet.model.bigdl.BigDL;
 import io.effnet.model.bigdl.DistributedTrainer;
 import io.effnet.model.bigdl.EfficientNet;
@@ -54,6 +55,8 @@ public final class TrainJob {
     final boolean resume;
     final int keepCheckpoints;
     final double averageDecay;
+    /** Training images over which the weight average's batch-norm statistics are recomputed; 0: not recomputed. */
+    final long averageBatchNormImages;
     final boolean exportBigDL;
     /** {@code train.engine}: auto, mklblas or mkldnn ({@link EngineChoice} resolves auto when Spark starts). */
     final String engine;
@@ -97,6 +100,9 @@ public final class TrainJob {
       keepCheckpoints = Check.positive(c, "train.keep-checkpoints");
       averageDecay = c.number("train.weight-average-decay");
       Check.that(averageDecay >= 0 && averageDecay < 1, "train.weight-average-decay", "must be in [0, 1)");
+      averageBatchNormImages = c.longValue("train.weight-average-bn-images");
+      Check.that(averageBatchNormImages == 0 || averageBatchNormImages >= batchSize,
+          "train.weight-average-bn-images", "must be 0 (off) or at least train.batch-size (" + batchSize + ")");
       exportBigDL = c.bool("train.export-bigdl");
       engine = engine(c);
     }
@@ -283,8 +289,20 @@ public final class TrainJob {
           : source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip).rdd());
       double trainSeconds = (System.nanoTime() - epochStarted) / 1e9;
       Map<String, float[]> optimizerState = trainer.optimizerState();
-      // With weight averaging, the average is the model that is validated and shipped (as the reference).
-      evaluated = s.averageDecay > 0 ? model.withParameters(optimizerState.get(DistributedTrainer.AVERAGE)) : model;
+      // With weight averaging, the average is the model that is validated and shipped (as the reference), with
+      // batch-norm statistics of its own.
+      evaluated = model;
+      if (s.averageDecay > 0) {
+        evaluated = model.withParameters(optimizerState.get(DistributedTrainer.AVERAGE));
+        if (s.averageBatchNormImages > 0) {
+          long bnStarted = System.nanoTime();
+          long used = BatchNormStatistics.recompute(evaluated,
+              source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip), trainer.replicaBatch(),
+              s.averageBatchNormImages);
+          e.put("weight_average_bn_images", used);
+          e.put("weight_average_bn_seconds", (System.nanoTime() - bnStarted) / 1e9);
+        }
+      }
       Metrics val = validationCount > 0 ? DistributedTrainer.evaluate(evaluated, validation.rdd(), s.batchSize)
           : null;
       double elapsed = (System.nanoTime() - trainingStarted) / 1e9;

@@ -75,6 +75,11 @@ class EndToEndLocalTest {
     double first = mean(losses, 0, 3);
     double last = mean(losses, losses.size() - 3, losses.size());
     assertTrue(last < first, "loss went from " + first + " to " + last);
+    // The weight average (on by default) got batch-norm statistics of its own each epoch, from training images.
+    for (JsonNode epoch : report.get("epochs")) {
+      long used = epoch.get("weight_average_bn_images").asLong();
+      assertTrue(used >= 4 && used <= trainRows, "precise-BN images " + used + " of " + trainRows);
+    }
     assertTrue(new File(run, "model.effnet").isFile());
     assertTrue(new File(run, "provenance.json").isFile());
     assertTrue(new File(run, "tensorboard").isDirectory());
@@ -162,9 +167,12 @@ class EndToEndLocalTest {
     // Local Spark trains on 2 cores here: a global batch of 3 cannot be split evenly.
     assertEquals(JobException.CONFIG, Cli.execute("train", "--set", "train.data=" + new File(tmp, "none"),
         "--set", "train.output=" + new File(tmp, "r2"), "--set", "train.batch-size=3"));
+    assertEquals(JobException.CONFIG, Cli.execute("train", "--set", "train.data=" + new File(tmp, "none"),
+        "--set", "train.output=" + new File(tmp, "r4"), "--set", "train.weight-average-bn-images=3"));
     assertEquals(JobException.DATA, Cli.execute("train", "--set", "train.data=" + new File(tmp, "none"),
         "--set", "train.output=" + new File(tmp, "r3")));
-    assertTrue(!new File(tmp, "r2").exists() && !new File(tmp, "r3").exists(), "nothing written on failure");
+    assertTrue(!new File(tmp, "r2").exists() && !new File(tmp, "r3").exists() && !new File(tmp, "r4").exists(),
+        "nothing written on failure");
   }
 
   private static double mean(JsonNode losses, int from, int to) {

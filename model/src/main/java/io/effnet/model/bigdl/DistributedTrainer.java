@@ -318,6 +318,15 @@ public final class DistributedTrainer {
   }
 
   /** Iterations (synchronous steps) finished so far, as BigDL counts them. */
+  /**
+   * Images one model replica sees per step: the global batch over the executors on MKL-DNN (one replica per
+   * executor), over every core on the default engine (one replica per core).
+   */
+  public int replicaBatch() {
+    int replicas = Engine.nodeNumber() * (mklDnn ? 1 : Engine.coreNumber());
+    return Math.max(1, globalBatch / Math.max(1, replicas));
+  }
+
   public long iterationsDone() {
     Object neval = BigDL.entries(optimMethod.state()).get("neval");
     return neval == null ? 0 : ((Number) neval).longValue() - 1;
