@@ -209,7 +209,8 @@ public final class EfficientNet {
 
   /**
    * A copy of this model (batch-norm statistics included) whose trainable parameters are {@code flat}, in
-   * {@link #flatParameters()} order: e.g. the moving average of the weights.
+   * {@link #flatParameters()} order: e.g. the moving average of the weights. A frozen backbone stays frozen in the
+   * copy (its batch norms keep their statistics, see {@link BatchNormStatistics}).
    */
   public EfficientNet withParameters(float[] flat) {
     if (flat.length != trainableParameterCount()) {
@@ -222,6 +223,9 @@ public final class EfficientNet {
       float[] part = Arrays.copyOfRange(flat, offset, offset + t.nElement());
       t.copy(BigDL.tensor(part, t.size()));
       offset += t.nElement();
+    }
+    if (isBackboneFrozen()) {
+      copy.freezeBackbone();
     }
     return copy;
   }

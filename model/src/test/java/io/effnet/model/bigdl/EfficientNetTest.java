@@ -2,6 +2,7 @@ package io.effnet.model.bigdl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,6 +133,10 @@ class EfficientNetTest {
         twice.namedTensors().get("top_conv/weight").valueAt(1, 1, 1, 1, 1), 1e-7);
     assertEquals(expected.get("top_bn/runningVar"), twice.namedTensors().get("top_bn/runningVar"));
     assertEquals(flat[0] * 2, twice.flatParameters()[0], 0);
+    assertFalse(twice.isBackboneFrozen());
+    // A frozen backbone (a frozen fine-tune's average) stays frozen: its batch norms keep their statistics.
+    model.freezeBackbone();
+    assertTrue(model.withParameters(flat).isBackboneFrozen());
   }
 
   @Test
