@@ -294,10 +294,11 @@ public final class TrainJob {
       evaluated = model;
       if (s.averageDecay > 0) {
         evaluated = model.withParameters(optimizerState.get(DistributedTrainer.AVERAGE));
-        if (s.averageBatchNormImages > 0) {
+        // A frozen backbone's batch norms keep the source's statistics (nothing to recompute).
+        if (s.averageBatchNormImages > 0 && !evaluated.isBackboneFrozen()) {
           long bnStarted = System.nanoTime();
           long used = BatchNormStatistics.recompute(evaluated,
-              source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip), trainer.replicaBatch(),
+              source.trainingSamples(trainRows, s.seed, epoch - 1, s.flip), Math.max(2, trainer.replicaBatch()),
               s.averageBatchNormImages);
           e.put("weight_average_bn_images", used);
           e.put("weight_average_bn_seconds", (System.nanoTime() - bnStarted) / 1e9);

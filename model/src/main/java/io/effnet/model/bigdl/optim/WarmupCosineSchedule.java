@@ -27,30 +27,18 @@ public final class WarmupCosineSchedule implements RateSchedule {
    * @param epochs the run's length in epochs: the rate reaches 0 at its end
    */
   public WarmupCosineSchedule(double peakLearningRate, double stepsPerEpoch, double warmupEpochs, double epochs) {
-    if (!(peakLearningRate > 0) || Double.isInfinite(peakLearningRate)) {
-      throw new IllegalArgumentException("peak learning rate must be finite and > 0, got " + peakLearningRate);
-    }
-    if (!(stepsPerEpoch > 0) || Double.isInfinite(stepsPerEpoch)) {
-      throw new IllegalArgumentException("steps per epoch must be finite and > 0, got " + stepsPerEpoch);
-    }
-    if (!(warmupEpochs >= 0) || Double.isInfinite(warmupEpochs)) {
-      throw new IllegalArgumentException("warmup epochs must be finite and >= 0, got " + warmupEpochs);
-    }
     if (!(epochs > 0) || Double.isInfinite(epochs)) {
       throw new IllegalArgumentException("epochs must be finite and > 0, got " + epochs);
     }
     this.peakLearningRate = peakLearningRate;
-    this.warmupSteps = (long) (warmupEpochs * stepsPerEpoch);
+    this.warmupSteps = LinearWarmup.steps(peakLearningRate, stepsPerEpoch, warmupEpochs);
     this.totalSteps = Math.max(1, (long) (epochs * stepsPerEpoch));
   }
 
   @Override
   public double rate(long iteration) {
-    if (iteration < 0) {
-      throw new IllegalArgumentException("iteration must be >= 0, got " + iteration);
-    }
-    if (iteration < warmupSteps) {
-      return peakLearningRate * iteration / warmupSteps;
+    if (LinearWarmup.covers(warmupSteps, iteration)) {
+      return LinearWarmup.rate(peakLearningRate, warmupSteps, iteration);
     }
     if (iteration >= totalSteps) {
       return 0;

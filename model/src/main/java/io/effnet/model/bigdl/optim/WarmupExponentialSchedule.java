@@ -46,8 +46,7 @@ public final class WarmupExponentialSchedule implements RateSchedule {
     this.decayRate = b.decayRate;
     this.decayEpochs = b.decayEpochs;
     this.stepsPerEpoch = b.stepsPerEpoch;
-    // Python's int() truncates towards zero; the product is >= 0 here.
-    this.warmupSteps = (long) (warmupEpochs * stepsPerEpoch);
+    this.warmupSteps = LinearWarmup.steps(peakLearningRate, stepsPerEpoch, warmupEpochs);
     this.decaySteps = stepsPerEpoch * decayEpochs;
   }
 
@@ -83,11 +82,8 @@ public final class WarmupExponentialSchedule implements RateSchedule {
 
   @Override
   public double rate(long iteration) {
-    if (iteration < 0) {
-      throw new IllegalArgumentException("iteration must be >= 0, got " + iteration);
-    }
-    if (iteration < warmupSteps) {
-      return peakLearningRate * iteration / warmupSteps;
+    if (LinearWarmup.covers(warmupSteps, iteration)) {
+      return LinearWarmup.rate(peakLearningRate, warmupSteps, iteration);
     }
     return peakLearningRate * Math.pow(decayRate, Math.floor(iteration / decaySteps));
   }
@@ -183,15 +179,7 @@ public final class WarmupExponentialSchedule implements RateSchedule {
     }
 
     public WarmupExponentialSchedule build() {
-      if (!(peakLearningRate > 0) || Double.isInfinite(peakLearningRate)) {
-        throw new IllegalArgumentException("peak learning rate must be finite and > 0, got " + peakLearningRate);
-      }
-      if (!(stepsPerEpoch > 0) || Double.isInfinite(stepsPerEpoch)) {
-        throw new IllegalArgumentException("steps per epoch must be finite and > 0, got " + stepsPerEpoch);
-      }
-      if (!(warmupEpochs >= 0) || Double.isInfinite(warmupEpochs)) {
-        throw new IllegalArgumentException("warmup epochs must be finite and >= 0, got " + warmupEpochs);
-      }
+      LinearWarmup.steps(peakLearningRate, stepsPerEpoch, warmupEpochs);
       if (!(decayRate > 0 && decayRate <= 1)) {
         throw new IllegalArgumentException("decay rate must be in (0, 1], got " + decayRate);
       }
