@@ -9,42 +9,21 @@ import io.effnet.model.bigdl.BigDL;
 import io.effnet.model.bigdl.BigDLExport;
 import io.effnet.model.bigdl.EfficientNet;
 import io.effnet.model.bigdl.EfficientNetBuilder;
-import java.io.File;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The BigDL module files written to a real in-process HDFS and read back from it by BigDL's own loader. */
 class BigDLModelFilesHdfsTest {
-  @TempDir
-  static File tmp;
-  private static MiniDFSCluster cluster;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, new File(tmp, "dfs").toString());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.shutdown();
-    }
-  }
+  @RegisterExtension
+  static final MiniHdfs HDFS = new MiniHdfs();
 
   @Test
   void writtenToHdfsAndLoadedFromItByBigDL() throws Exception {
@@ -59,16 +38,16 @@ class BigDLModelFilesHdfsTest {
         e.getValue().fill((float) (0.1 * random.nextGaussian()));
       }
     }
-    String hdfs = "hdfs://localhost:" + cluster.getNameNodePort();
+    String hdfs = HDFS.uri();
     String dir = hdfs + "/runs/r";
-    RunFiles files = new RunFiles(cluster.getConfiguration(0));
+    RunFiles files = new RunFiles(HDFS.cluster().getConfiguration(0));
     files.createFreshDir(dir);
 
     Map<String, Object> entry = BigDLModelFiles.write(files, dir, "model", model);
 
     assertEquals("model.bigdl", entry.get("definition"));
     assertEquals("model.bin", entry.get("weights"));
-    FileSystem fs = cluster.getFileSystem();
+    FileSystem fs = HDFS.cluster().getFileSystem();
     List<String> names = new ArrayList<>();
     for (FileStatus s : fs.listStatus(new Path(dir))) {
       names.add(s.getPath().getName());

@@ -10,37 +10,20 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** predict with the model, the image tree and the output all on a real in-process HDFS (NameNode + DataNode). */
 class PredictHdfsTest {
   @TempDir
   static File tmp;
-  private static MiniDFSCluster cluster;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, new File(tmp, "dfs").toString());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.shutdown();
-    }
-  }
+  @RegisterExtension
+  static final MiniHdfs HDFS = new MiniHdfs();
 
   @Test
   void predictsAnImageTreeOnHdfsIntoHdfs() throws Exception {
@@ -49,8 +32,8 @@ class PredictHdfsTest {
     File run = new File(tmp, "run");
     TestModels.writeRun(run, 3, images);
     Files.write(new File(images, "tint/cut.png").toPath(), "\u0089PNG\r\n".getBytes(StandardCharsets.ISO_8859_1));
-    FileSystem fs = cluster.getFileSystem();
-    String hdfs = "hdfs://localhost:" + cluster.getNameNodePort();
+    FileSystem fs = HDFS.cluster().getFileSystem();
+    String hdfs = HDFS.uri();
     fs.copyFromLocalFile(new Path(images.toURI()), new Path(hdfs + "/in"));
     fs.copyFromLocalFile(new Path(run.toURI()), new Path(hdfs + "/runs/r"));
 
