@@ -59,7 +59,8 @@ public final class BenchmarkSettings {
 
   /** A builder holding this configuration's values. */
   public Builder toBuilder() {
-    return new Builder().variant(variant).width(width).depth(depth).inputSize(inputSize).batchSize(batchSize).numClasses(numClasses)
+    return new Builder().variant(variant).width(width).depth(depth).inputSize(inputSize).batchSize(batchSize)
+        .numClasses(numClasses)
         .warmupIterations(warmupIterations).measuredIterations(measuredIterations).cores(cores).path(path)
         .depthwise(depthwise).globalPooling(globalPooling)
         .uncompressedGradients(uncompressedGradients);
@@ -121,7 +122,8 @@ public final class BenchmarkSettings {
    * {@code global-pool-java} / {@code global-pool-bigdl} when asked for.
    */
   public String describe() {
-    return variant + (width > 0 ? " width " + width : "") + (depth > 0 ? " depth " + depth : "") + " " + inputSize + "x" + inputSize + " batch " + batchSize
+    return variant + (width > 0 ? " width " + width : "") + (depth > 0 ? " depth " + depth : "")
+        + " " + inputSize + "x" + inputSize + " batch " + batchSize
         + (depthwise == null ? "" : " depthwise-" + optionValue(depthwise))
         + (globalPooling == null ? "" : " global-pool-" + optionValue(globalPooling))
         + (uncompressedGradients ? " uncompressed" : "");

@@ -104,9 +104,9 @@ public final class TrainingBenchmark {
   }
 
   static String usage() {
-    return "Usage: TrainingBenchmark [--variant b0] [--width W --depth D] [--size 224] [--batch 32] [--classes 1000] [--warmup 2]\n"
-        + "                         [--iterations 5] [--cores 2] [--path distri|local] [--depthwise bigdl|direct]\n"
-        + "                         [--global-pool bigdl|java] [--compress fp16|none]\n"
+    return "Usage: TrainingBenchmark [--variant b0] [--width W --depth D] [--size 224] [--batch 32] [--classes 1000]\n"
+        + "                         [--warmup 2] [--iterations 5] [--cores 2] [--path distri|local]\n"
+        + "                         [--depthwise bigdl|direct] [--global-pool bigdl|java] [--compress fp16|none]\n"
         + "                         [--profile | --compare-depthwise]\n"
         + "Times BigDL training steps (forward + backward + SGD update) of EfficientNet on random images and\n"
         + "prints images per second (median step). The engine is the JVM's: -Dbigdl.engineType=mkldnn for\n"

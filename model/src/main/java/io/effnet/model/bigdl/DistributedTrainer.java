@@ -317,7 +317,6 @@ public final class DistributedTrainer {
     summary.close();
   }
 
-  /** Iterations (synchronous steps) finished so far, as BigDL counts them. */
   /**
    * Images one model replica sees per step: the global batch over the executors on MKL-DNN (one replica per
    * executor), over every core on the default engine (one replica per core).
@@ -327,6 +326,7 @@ public final class DistributedTrainer {
     return Math.max(1, globalBatch / Math.max(1, replicas));
   }
 
+  /** Iterations (synchronous steps) finished so far, as BigDL counts them. */
   public long iterationsDone() {
     Object neval = BigDL.entries(optimMethod.state()).get("neval");
     return neval == null ? 0 : ((Number) neval).longValue() - 1;

@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /**
  * The optimisation recipe: method, learning-rate schedule (linear warmup, then staircase exponential decay or
- * cosine decay to 0 at the end of the run) and label smoothing. {@link #efficientNetReference} is the authors' ImageNet recipe.
+ * cosine decay to 0 at the end of the run) and label smoothing. {@link #efficientNetReference} is the authors'
+ * ImageNet recipe.
  */
 public final class OptimizerSettings {
   /** RMSPROP: TF's RMSProp with momentum (the reference). MOMENTUM: SGD with momentum. */
