@@ -75,7 +75,8 @@ class TrainingBenchmarkOptionsTest {
   @Test
   void usageNamesEveryOption() {
     String usage = TrainingBenchmark.usage();
-    for (String option : new String[] {"--variant", "--width", "--depth", "--size", "--batch", "--classes", "--warmup", "--iterations",
+    for (String option : new String[] {"--variant", "--width", "--depth", "--size", "--batch", "--classes", "--warmup",
+        "--iterations",
         "--cores", "--path", "--depthwise", "--global-pool", "--compress", "--profile", "--compare-depthwise"}) {
       assertTrue(usage.contains(option), option);
     }

@@ -86,7 +86,8 @@ class BigDLOptimizersIntegrationTest {
 
   @Test
   void distriOptimizerKeepsBuffersAndCounterAcrossPerEpochCalls() throws IOException {
-    JavaSparkContext sc = LocalSpark.start(LocalSpark.conf("optim-integration").set("spark.sql.shuffle.partitions", "2"));
+    JavaSparkContext sc = LocalSpark.start(
+        LocalSpark.conf("optim-integration").set("spark.sql.shuffle.partitions", "2"));
     Path checkpoints = Files.createTempDirectory("optim-checkpoints");
     try {
       Data data = new Data();
