@@ -3,11 +3,11 @@ package io.effnet.model.bigdl;
 import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.models.utils.ModelBroadcast;
 import com.intel.analytics.bigdl.models.utils.ModelBroadcast$;
-import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.nn.abstractnn.Activity;
 import com.intel.analytics.bigdl.tensor.Tensor;
+import io.effnet.model.bigdl.layers.FreezableBatchNorm;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -65,11 +65,11 @@ public final class BatchNormStatistics {
       local.training();
       return Collections.singletonList(Sums.of(local, samples, batch, perPartition, size)).iterator();
     }).collect();
-    Sums total = null;
+    Sums total = new Sums();
     for (Sums p : parts) {
-      total = total == null ? p : total.plus(p);
+      total.merge(p);
     }
-    if (total == null || total.batches == 0) {
+    if (total.batches == 0) {
       throw new IllegalArgumentException("no images to recompute the batch-norm statistics on");
     }
     for (SpatialBatchNormalization<Float> bn : trainingBatchNorms(model.module())) {
@@ -100,12 +100,12 @@ public final class BatchNormStatistics {
       while (samples.hasNext() && sums.images < limit) {
         int n = 0;
         while (n < batch && samples.hasNext() && sums.images + n < limit) {
-          Tensor<Float> f = samples.next().feature(BigDL.numeric()).contiguous();
-          if (f.nElement() != plane) {
-            throw new IllegalArgumentException("an image has " + f.nElement() + " values, the model takes 3x" + size
+          float[] chw = Samples.features(samples.next());
+          if (chw.length != plane) {
+            throw new IllegalArgumentException("an image has " + chw.length + " values, the model takes 3x" + size
                 + "x" + size);
           }
-          System.arraycopy((float[]) (Object) f.storage().array(), f.storageOffset() - 1, data, n * plane, plane);
+          System.arraycopy(chw, 0, data, n * plane, plane);
           n++;
         }
         if (n < 2) {
@@ -130,46 +130,31 @@ public final class BatchNormStatistics {
       return sums;
     }
 
-    Sums plus(Sums other) {
-      Sums out = new Sums();
-      out.batches = batches + other.batches;
-      out.images = images + other.images;
-      out.byLayer.putAll(byLayer);
+    /** Adds another partition's sums to these. */
+    void merge(Sums other) {
+      batches += other.batches;
+      images += other.images;
       for (Map.Entry<String, double[][]> e : other.byLayer.entrySet()) {
-        double[][] mine = out.byLayer.get(e.getKey());
+        double[][] mine = byLayer.putIfAbsent(e.getKey(), e.getValue());
         if (mine == null) {
-          out.byLayer.put(e.getKey(), e.getValue());
           continue;
         }
-        double[][] sum = new double[2][];
         for (int k = 0; k < 2; k++) {
-          sum[k] = mine[k].clone();
-          for (int c = 0; c < sum[k].length; c++) {
-            sum[k][c] += e.getValue()[k][c];
+          for (int c = 0; c < mine[k].length; c++) {
+            mine[k][c] += e.getValue()[k][c];
           }
         }
-        out.byLayer.put(e.getKey(), sum);
       }
-      return out;
     }
   }
 
   /** The batch norms that normalise with batch statistics in training (not frozen), in the graph's order. */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private static List<SpatialBatchNormalization<Float>> trainingBatchNorms(AbstractModule<?, ?, Float> module) {
-    if (!(module instanceof Graph)) {
-      throw new IllegalStateException("expected the builder's BigDL graph, got " + module.getClass().getName());
-    }
-    boolean wasTraining = module.isTraining();
-    module.training();
     List<SpatialBatchNormalization<Float>> out = new ArrayList<>();
-    for (Object m : GraphRewrite.<Object>javaList(((Graph) module).modules())) {
-      if (m instanceof SpatialBatchNormalization && ((SpatialBatchNormalization<Float>) m).isTraining()) {
-        out.add((SpatialBatchNormalization<Float>) m);
+    for (SpatialBatchNormalization<Float> bn : GraphRewrite.batchNorms(module)) {
+      if (!(bn instanceof FreezableBatchNorm && ((FreezableBatchNorm) bn).isFrozen())) {
+        out.add(bn);
       }
-    }
-    if (!wasTraining) {
-      module.evaluate();
     }
     return out;
   }

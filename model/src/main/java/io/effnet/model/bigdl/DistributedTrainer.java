@@ -372,7 +372,7 @@ public final class DistributedTrainer {
     }
     int perTask = Math.max(1, batchSize / Math.max(1, Engine.nodeNumber() * Engine.coreNumber()));
     JavaRDD<DistributedInference.Input<Integer>> inputs = data.toJavaRDD()
-        .map(s -> new DistributedInference.Input<>(Samples.label(s), features(s)));
+        .map(s -> new DistributedInference.Input<>(Samples.label(s), Samples.features(s)));
     List<double[]> partitions = DistributedInference.logits(model, inputs, perTask)
         .mapPartitions(DistributedTrainer::sums).collect();
     double[] total = new double[4];
@@ -419,13 +419,6 @@ public final class DistributedTrainer {
       s[3] += 1;
     }
     return Collections.singletonList(s).iterator();
-  }
-
-  private static float[] features(Sample<Float> sample) {
-    Tensor<Float> f = sample.feature(BigDL.numeric()).contiguous();
-    float[] chw = new float[f.nElement()];
-    System.arraycopy((float[]) f.storage().array(), f.storageOffset() - 1, chw, 0, chw.length);
-    return chw;
   }
 
   /**

@@ -2,6 +2,7 @@ package io.effnet.model.bigdl;
 
 import com.intel.analytics.bigdl.nn.Graph;
 import com.intel.analytics.bigdl.nn.Graph$;
+import com.intel.analytics.bigdl.nn.SpatialBatchNormalization;
 import com.intel.analytics.bigdl.nn.StaticGraph;
 import com.intel.analytics.bigdl.nn.abstractnn.AbstractModule;
 import com.intel.analytics.bigdl.utils.Edge;
@@ -104,6 +105,21 @@ final class GraphRewrite {
       out[i] = fresh.get(list.get(i));
       if (out[i] == null) {
         throw new IllegalStateException("graph endpoint " + list.get(i) + " is not among its executed nodes");
+      }
+    }
+    return out;
+  }
+
+  /** The batch norms of a builder graph, in the graph's order. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static List<SpatialBatchNormalization<Float>> batchNorms(AbstractModule<?, ?, Float> module) {
+    if (!(module instanceof Graph)) {
+      throw new IllegalStateException("expected the builder's BigDL graph, got " + module.getClass().getName());
+    }
+    List<SpatialBatchNormalization<Float>> out = new ArrayList<>();
+    for (Object m : javaList(((Graph) module).modules())) {
+      if (m instanceof SpatialBatchNormalization) {
+        out.add((SpatialBatchNormalization<Float>) m);
       }
     }
     return out;

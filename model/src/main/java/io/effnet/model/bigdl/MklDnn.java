@@ -215,15 +215,8 @@ public final class MklDnn {
     reported.copy(BigDL.tensor(fixed, q.length));
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   private static List<SpatialBatchNormalization<Float>> batchNorms(EfficientNet model) {
-    List<SpatialBatchNormalization<Float>> out = new ArrayList<>();
-    for (Object m : GraphRewrite.<Object>javaList(((Graph) (AbstractModule) model.module()).modules())) {
-      if (m instanceof SpatialBatchNormalization) {
-        out.add((SpatialBatchNormalization<Float>) m);
-      }
-    }
-    return out;
+    return GraphRewrite.batchNorms(model.module());
   }
 
   private static float[] values(Tensor<Float> t) {

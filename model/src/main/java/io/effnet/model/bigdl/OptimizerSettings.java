@@ -37,6 +37,13 @@ public final class OptimizerSettings {
   public OptimizerSettings(Method method, double peakLearningRate, double warmupEpochs, double decayRate,
       double decayEpochs, double momentum, boolean nesterov, double rmsDecay, double rmsEpsilon,
       double labelSmoothing) {
+    this(method, peakLearningRate, warmupEpochs, decayRate, decayEpochs, momentum, nesterov, rmsDecay, rmsEpsilon,
+        labelSmoothing, Decay.EXPONENTIAL, 0);
+  }
+
+  private OptimizerSettings(Method method, double peakLearningRate, double warmupEpochs, double decayRate,
+      double decayEpochs, double momentum, boolean nesterov, double rmsDecay, double rmsEpsilon,
+      double labelSmoothing, Decay decay, double epochs) {
     require(method != null, "optimizer method must be given");
     require(peakLearningRate > 0, "learning rate must be > 0, got " + peakLearningRate);
     require(warmupEpochs >= 0, "warmup epochs must be >= 0, got " + warmupEpochs);
@@ -56,21 +63,6 @@ public final class OptimizerSettings {
     this.rmsDecay = rmsDecay;
     this.rmsEpsilon = rmsEpsilon;
     this.labelSmoothing = labelSmoothing;
-    this.decay = Decay.EXPONENTIAL;
-    this.epochs = 0;
-  }
-
-  private OptimizerSettings(OptimizerSettings s, Decay decay, double epochs) {
-    this.method = s.method;
-    this.peakLearningRate = s.peakLearningRate;
-    this.warmupEpochs = s.warmupEpochs;
-    this.decayRate = s.decayRate;
-    this.decayEpochs = s.decayEpochs;
-    this.momentum = s.momentum;
-    this.nesterov = s.nesterov;
-    this.rmsDecay = s.rmsDecay;
-    this.rmsEpsilon = s.rmsEpsilon;
-    this.labelSmoothing = s.labelSmoothing;
     this.decay = decay;
     this.epochs = epochs;
   }
@@ -80,7 +72,8 @@ public final class OptimizerSettings {
    */
   public OptimizerSettings withCosineDecay(double epochs) {
     require(epochs > 0 && !Double.isInfinite(epochs), "epochs must be finite and > 0, got " + epochs);
-    return new OptimizerSettings(this, Decay.COSINE, epochs);
+    return new OptimizerSettings(method, peakLearningRate, warmupEpochs, decayRate, decayEpochs, momentum, nesterov,
+        rmsDecay, rmsEpsilon, labelSmoothing, Decay.COSINE, epochs);
   }
 
   /** The learning rate by step, for a run with this many optimisation steps per epoch. */

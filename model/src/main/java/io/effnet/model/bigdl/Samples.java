@@ -2,6 +2,7 @@ package io.effnet.model.bigdl;
 
 import com.intel.analytics.bigdl.dataset.Sample;
 import com.intel.analytics.bigdl.dataset.Sample$;
+import com.intel.analytics.bigdl.tensor.Tensor;
 
 /** Builds BigDL training samples. */
 public final class Samples {
@@ -23,6 +24,14 @@ public final class Samples {
   /** The feature tensor's shape (channels, height, width for an image sample). */
   public static int[] featureShape(Sample<Float> sample) {
     return sample.feature(BigDL.numeric()).size();
+  }
+
+  /** A copy of the sample's feature tensor, flat (CHW for an image sample). */
+  public static float[] features(Sample<Float> sample) {
+    Tensor<Float> f = sample.feature(BigDL.numeric()).contiguous();
+    float[] out = new float[f.nElement()];
+    System.arraycopy((float[]) (Object) f.storage().array(), f.storageOffset() - 1, out, 0, out.length);
+    return out;
   }
 
   /** The 0-based class label of a sample built by {@link #image}. */
