@@ -2,8 +2,9 @@ package io.effnet.prep;
 
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -12,8 +13,10 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -103,14 +106,14 @@ final class InputListing {
             throws IOException {
         Path folder = new Path(URI.create(folderUri));
         FileSystem fs = folder.getFileSystem(conf.get());
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(folder, true);
+        RemoteIterator<? extends FileStatus> it = filesBelow(fs, folder);
         return new Iterator<ListedFile>() {
             private ListedFile next = advance();
 
             private ListedFile advance() {
                 try {
                     while (it.hasNext()) {
-                        LocatedFileStatus st = it.next();
+                        FileStatus st = it.next();
                         if (!st.isFile()) {
                             continue;
                         }
@@ -139,6 +142,52 @@ final class InputListing {
                 ListedFile f = next;
                 next = advance();
                 return f;
+            }
+        };
+    }
+
+    /**
+     * Every file below {@code folder}, at any depth, lazily. On a local disk the tree is walked folder by folder
+     * with {@code listStatus}: Hadoop 2.7's {@code listFiles} builds a {@code LocatedFileStatus} per file, whose
+     * constructor asks the local file status for its permissions, and without Hadoop's native library that forks
+     * an {@code ls -ld} per file (30 s for a folder of 6000 PNGs here, against 0.07 s). Elsewhere (HDFS, S3A)
+     * {@code listFiles} is the efficient call: one flat listing on object stores.
+     */
+    static RemoteIterator<? extends FileStatus> filesBelow(FileSystem fs, Path folder) throws IOException {
+        if (!(fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem)) {
+            return fs.listFiles(folder, true);
+        }
+        Deque<Path> folders = new ArrayDeque<>();
+        folders.push(folder);
+        return new RemoteIterator<FileStatus>() {
+            private FileStatus[] listed = new FileStatus[0];
+            private int at;
+
+            @Override
+            public boolean hasNext() throws IOException {
+                while (at < listed.length || !folders.isEmpty()) {
+                    for (; at < listed.length; at++) {
+                        if (listed[at].isDirectory()) {
+                            folders.push(listed[at].getPath());
+                        } else {
+                            return true;
+                        }
+                    }
+                    if (!folders.isEmpty()) {
+                        listed = fs.listStatus(folders.pop());
+                        Arrays.sort(listed);
+                        at = 0;
+                    }
+                }
+                return false;
+            }
+
+            @Override
+            public FileStatus next() throws IOException {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return listed[at++];
             }
         };
     }
