@@ -36,9 +36,7 @@ class EndToEndLocalTest {
     File data = new File(tmp, "data");
     File run = new File(tmp, "run");
 
-    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
-        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=40",
-        "--set", "prep.height=40", "--set", "prep.validation-fraction=0.25", "--set", "prep.rows-per-shard=20"));
+    TestImages.prep(images, data, 40, "prep.validation-fraction=0.25", "prep.rows-per-shard=20");
 
     LabelIndex labels = LabelIndex.read(new File(data, "labels.json").toURI().toString(), new Configuration());
     assertEquals(Arrays.asList(TestImages.CLASSES), labels.names());
@@ -99,9 +97,7 @@ class EndToEndLocalTest {
     TestImages.writeTree(images, 12, 36, 9);
     File data = new File(tmp, "data");
     File run = new File(tmp, "run");
-    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
-        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=36",
-        "--set", "prep.height=36"));
+    TestImages.prep(images, data, 36);
     String[] common = {"--set", "train.data=\"" + data + "\"", "--set", "train.output=\"" + run + "\"",
         "--set", "train.batch-size=8", "--set", "train.keep-checkpoints=2", "--set", "model.variant=custom",
         "--set", "model.width=0.25", "--set", "model.depth=0.34", "--set", "model.resolution=32"};

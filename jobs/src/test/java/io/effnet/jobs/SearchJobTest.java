@@ -38,9 +38,7 @@ class SearchJobTest {
     File images = new File(tmp, "images");
     TestImages.writeTree(images, 12, 36, 11);
     File data = new File(tmp, "data");
-    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
-        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=40",
-        "--set", "prep.height=40", "--set", "prep.validation-fraction=0.25"));
+    TestImages.prep(images, data, 40, "prep.validation-fraction=0.25");
     return data;
   }
 

@@ -1,8 +1,13 @@
 package io.effnet.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
@@ -11,6 +16,21 @@ public final class TestImages {
   public static final String[] CLASSES = {"disc", "stripes", "tint"};
 
   private TestImages() {}
+
+  /**
+   * Runs the prep job on an image tree, resizing every image to exactly {@code size} x {@code size}, with further
+   * settings ({@code "prep.key=value"}); fails the test unless it exits 0.
+   */
+  public static void prep(File images, File data, int size, String... settings) {
+    List<String> args = new ArrayList<>(Arrays.asList("prep", "--set", "prep.input=\"" + images + "\"",
+        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=" + size,
+        "--set", "prep.height=" + size));
+    for (String setting : settings) {
+      args.add("--set");
+      args.add(setting);
+    }
+    assertEquals(0, Cli.execute(args.toArray(new String[0])), "prep of " + images);
+  }
 
   /** Writes {@code perClass} images of each class under {@code root/<class>/}; returns the number written. */
   public static int writeTree(File root, int perClass, int size, long seed) throws IOException {

@@ -35,10 +35,8 @@ class PredictOnStandaloneClusterIT {
     File run = tmp.resolve("run").toFile();
     TestModels.writeRun(run, 5, images);
     Files.write(new File(images, "disc/broken.jpg").toPath(), "no jpeg".getBytes(StandardCharsets.UTF_8));
-    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
-        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=40",
-        "--set", "prep.height=40", "--set", "prep.validation-fraction=0.5", "--set", "prep.rows-per-shard=3",
-        "--set", "prep.max-bad-fraction=0.1"));
+    TestImages.prep(images, data, 40, "prep.validation-fraction=0.5", "prep.rows-per-shard=3",
+        "prep.max-bad-fraction=0.1");
     File localEval = tmp.resolve("eval-local").toFile();
     assertEquals(0, Cli.execute("evaluate", "--set", "evaluate.model=\"" + run + "\"",
         "--set", "evaluate.data=\"" + data + "\"", "--set", "evaluate.output=\"" + localEval + "\""));

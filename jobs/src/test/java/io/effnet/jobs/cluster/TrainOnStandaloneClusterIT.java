@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.effnet.jobs.Cli;
 import io.effnet.jobs.TestImages;
 import io.effnet.model.bigdl.EfficientNet;
 import java.io.File;
@@ -30,9 +29,7 @@ class TrainOnStandaloneClusterIT {
     TestImages.writeTree(images, 16, 36, 11);
     File data = tmp.resolve("data").toFile();
     File run = tmp.resolve("run").toFile();
-    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
-        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=36",
-        "--set", "prep.height=36", "--set", "prep.rows-per-shard=10"));
+    TestImages.prep(images, data, 36, "prep.rows-per-shard=10");
 
     try (LocalStandaloneCluster cluster = LocalStandaloneCluster.builder()
         .workers(2).coresPerWorker(1).memoryPerWorker("2g").dir(tmp.resolve("cluster")).start()) {
