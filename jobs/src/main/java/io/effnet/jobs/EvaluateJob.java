@@ -39,6 +39,7 @@ public final class EvaluateJob {
     final int batchSize;
     final String output;
     final boolean useEma;
+    final boolean flip;
 
     Settings(JobConfig c) {
       model = RunFiles.qualify(c.string("evaluate.model"));
@@ -49,6 +50,7 @@ public final class EvaluateJob {
       String out = c.optionalString("evaluate.output");
       output = out == null ? null : RunFiles.qualify(out);
       useEma = c.bool("evaluate.use-ema");
+      flip = c.bool("evaluate.flip-tta");
     }
   }
 
@@ -72,7 +74,8 @@ public final class EvaluateJob {
     long total = split.count();
     Dataset<Row> rows = spread(spark, split);
     progress.line("evaluating " + trained.file() + " (" + (trained.isEma() ? "EMA" : "final") + " weights, id "
-        + trained.id() + ") on " + total + " images of " + s.data + " (" + s.split + ")");
+        + trained.id() + ") on " + total + " images of " + s.data + " (" + s.split + ")"
+        + (s.flip ? ", each also mirrored (evaluate.flip-tta)" : ""));
 
     long started = System.nanoTime();
     JavaRDD<DistributedInference.Input<Integer>> inputs = rows.javaRDD().map(row -> {
@@ -88,10 +91,10 @@ public final class EvaluateJob {
     LongAccumulator done = spark.sparkContext().longAccumulator("evaluate.images");
     Tally tally;
     try (ProgressTicker ticker = new ProgressTicker(progress, done, total, PROGRESS_INTERVAL_MS)) {
-      tally = DistributedInference.logits(trained.model(), inputs, s.batchSize).map(scored -> {
+      tally = DistributedInference.logits(trained.model(), inputs, s.batchSize, s.flip).map(scored -> {
         done.add(1);
         return scored;
-      }).aggregate(new Tally(classes), Tally::add, Tally::merge);
+      }).aggregate(new Tally(classes, s.flip), Tally::add, Tally::merge);
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     ClassificationMetrics m = tally.metrics;
@@ -106,6 +109,11 @@ public final class EvaluateJob {
         "%s on %s (%s): top-1 %.4f, top-5 %.4f, loss %.4f, macro precision %.4f, macro recall %.4f, %d images in"
             + " %.1fs (%.1f images/s)", trained.file(), s.data, s.split, m.top1(), m.top5(), m.loss(),
         m.macroPrecision(), m.macroRecall(), m.count(), seconds, m.count() / seconds));
+    ClassificationMetrics single = tally.singleView;
+    if (single != null) {
+      progress.line(String.format(Locale.ROOT, "the same pass, each image alone (no mirror): top-1 %.4f, top-5 %.4f,"
+          + " loss %.4f", single.top1(), single.top5(), single.loss()));
+    }
 
     List<String> names = dataLabels.names();
     Map<String, Object> report = new LinkedHashMap<>();
@@ -114,6 +122,14 @@ public final class EvaluateJob {
     report.put("model_id", trained.id());
     report.put("data", s.data);
     report.put("split", s.split);
+    report.put("test_time_augmentation", s.flip ? "flip" : "none");
+    if (single != null) {
+      Map<String, Object> alone = new LinkedHashMap<>();
+      alone.put("top1", single.top1());
+      alone.put("top5", single.top5());
+      alone.put("loss", single.loss());
+      report.put("single_view", alone);
+    }
     report.put("top1", m.top1());
     report.put("top5", m.top5());
     report.put("loss", m.loss());
@@ -146,19 +162,27 @@ public final class EvaluateJob {
     return rows.rdd().getNumPartitions() < cores ? rows.repartition(cores) : rows;
   }
 
-  /** The figures of the readable images and the count of unreadable ones. */
+  /**
+   * The figures of the readable images and the count of unreadable ones; with test-time augmentation, also the
+   * figures of the images alone, from the same pass.
+   */
   static final class Tally implements Serializable {
     private static final long serialVersionUID = 1L;
     final ClassificationMetrics metrics;
+    final ClassificationMetrics singleView;
     long unreadable;
 
-    Tally(int classes) {
+    Tally(int classes, boolean augmented) {
       metrics = new ClassificationMetrics(classes);
+      singleView = augmented ? new ClassificationMetrics(classes) : null;
     }
 
     Tally add(DistributedInference.Scored<Integer> s) {
       if (s.hasLogits()) {
         metrics.add(s.key(), s.logits());
+        if (singleView != null) {
+          singleView.add(s.key(), s.singleViewLogits());
+        }
       } else {
         unreadable++;
       }
@@ -167,6 +191,9 @@ public final class EvaluateJob {
 
     Tally merge(Tally other) {
       metrics.merge(other.metrics);
+      if (singleView != null) {
+        singleView.merge(other.singleView);
+      }
       unreadable += other.unreadable;
       return this;
     }

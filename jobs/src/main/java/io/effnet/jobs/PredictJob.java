@@ -81,6 +81,7 @@ public final class PredictJob {
     final int topK;
     final int batchSize;
     final boolean allProbabilities;
+    final boolean flip;
     final ResizeSpec resize;
     final long maxPixels;
     final int maxListedErrors;
@@ -104,6 +105,7 @@ public final class PredictJob {
       topK = Check.positive(c, "predict.top-k");
       batchSize = Check.positive(c, "predict.batch-size");
       allProbabilities = c.bool("predict.all-probabilities");
+      flip = c.bool("predict.flip-tta");
       String r = c.optionalString("predict.resize");
       try {
         resize = r == null ? null : ResizeSpec.parse(r);
@@ -215,11 +217,12 @@ public final class PredictJob {
     boolean published = false;
     try {
       LongAccumulator done = spark.sparkContext().longAccumulator("predict.images");
-      JavaRDD<Row> predictions = toRows(DistributedInference.logits(trained.model(), inputs, s.batchSize), names,
-          s.topK, s.allProbabilities, trained.id(), done);
+      JavaRDD<Row> predictions = toRows(DistributedInference.logits(trained.model(), inputs, s.batchSize, s.flip),
+          names, s.topK, s.allProbabilities, trained.id(), done);
       progress.line(String.format(Locale.ROOT, "predicting %d images with %s (%s weights, id %s), top-%d, batches of"
-          + " %d per task on %d cores", expected, trained.file(), trained.isEma() ? "EMA" : "final", trained.id(),
-          Math.min(s.topK, classes), s.batchSize, spark.sparkContext().defaultParallelism()));
+          + " %d per task on %d cores%s", expected, trained.file(), trained.isEma() ? "EMA" : "final", trained.id(),
+          Math.min(s.topK, classes), s.batchSize, spark.sparkContext().defaultParallelism(),
+          s.flip ? ", each image also mirrored (predict.flip-tta)" : ""));
       String predictionsDir = files.child(tmp, PREDICTIONS_DIR);
       long inferenceStarted = System.nanoTime();
       try (ProgressTicker ticker = new ProgressTicker(progress, done, expected, PROGRESS_INTERVAL_MS)) {
@@ -254,6 +257,7 @@ public final class PredictJob {
       report.put("classes", names);
       report.put("batch_size_per_task", s.batchSize);
       report.put("all_probabilities", s.allProbabilities);
+      report.put("test_time_augmentation", s.flip ? "flip" : "none");
       report.put("inference_seconds", inferenceSeconds);
       report.put("images_per_second", images / inferenceSeconds);
       report.put("seconds", (System.nanoTime() - started) / 1e9);

@@ -57,6 +57,8 @@ public final class TrainJob {
     final double averageDecay;
     /** Training images over which the weight average's batch-norm statistics are recomputed; 0: not recomputed. */
     final long averageBatchNormImages;
+    /** Whether every epoch validates the average (else the trained weights, and only the last epoch the average). */
+    final boolean averageEachEpoch;
     final boolean exportBigDL;
     /** {@code train.engine}: auto, mklblas or mkldnn ({@link EngineChoice} resolves auto when Spark starts). */
     final String engine;
@@ -103,6 +105,7 @@ public final class TrainJob {
       averageBatchNormImages = c.longValue("train.weight-average-bn-images");
       Check.that(averageBatchNormImages == 0 || averageBatchNormImages >= batchSize,
           "train.weight-average-bn-images", "must be 0 (off) or at least train.batch-size (" + batchSize + ")");
+      averageEachEpoch = c.bool("train.weight-average-each-epoch");
       exportBigDL = c.bool("train.export-bigdl");
       engine = engine(c);
     }
@@ -290,9 +293,11 @@ public final class TrainJob {
       double trainSeconds = (System.nanoTime() - epochStarted) / 1e9;
       Map<String, float[]> optimizerState = trainer.optimizerState();
       // With weight averaging, the average is the model that is validated and shipped (as the reference), with
-      // batch-norm statistics of its own.
+      // batch-norm statistics of its own: after every epoch, or only after the last one.
       evaluated = model;
-      if (s.averageDecay > 0) {
+      boolean averaged = s.averageDecay > 0 && (s.averageEachEpoch || epoch == s.epochs);
+      e.put("validated_weights", averaged ? "average" : "trained");
+      if (averaged) {
         evaluated = model.withParameters(optimizerState.get(DistributedTrainer.AVERAGE));
         // A frozen backbone's batch norms keep the source's statistics (nothing to recompute).
         if (s.averageBatchNormImages > 0 && !evaluated.isBackboneFrozen()) {

@@ -54,10 +54,7 @@ class EvaluatePredictTest {
     data = new File(tmp, "data");
     run = new File(tmp, "run");
     // PNG shards: lossless, so the image-folder path can be compared with the shard path pixel for pixel.
-    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
-        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=40",
-        "--set", "prep.height=40", "--set", "prep.encoding=png", "--set", "prep.validation-fraction=0.35",
-        "--set", "prep.rows-per-shard=4"));
+    TestImages.prep(images, data, 40, "prep.encoding=png", "prep.validation-fraction=0.35", "prep.rows-per-shard=4");
     run = new File(tmp, "run");
     TestModels.writeRun(run, 11, images);
   }
@@ -158,6 +155,57 @@ class EvaluatePredictTest {
       assertEquals(bigdl.top1(), eval.get("top1").asDouble(), 1e-6);
       assertEquals(bigdl.top5(), eval.get("top5").asDouble(), 1e-6);
       assertEquals(bigdl.loss(), eval.get("loss").asDouble(), 1e-5 * Math.max(1, bigdl.loss()), "the model computes in float");
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** DistributedInferenceTest checks the averaging itself; here both jobs apply it, alike, when asked. */
+  @Test
+  void flipTtaAveragesEachImageWithItsMirrorInBothJobs() throws Exception {
+    File plainOut = new File(tmp, "eval-plain");
+    File flipOut = new File(tmp, "eval-flip");
+    File predictOut = new File(tmp, "predict-flip");
+    for (File out : new File[] {plainOut, flipOut}) {
+      assertEquals(0, Cli.execute("evaluate", "--set", "evaluate.model=\"" + run + "\"",
+          "--set", "evaluate.data=\"" + data + "\"", "--set", "evaluate.output=\"" + out + "\"",
+          "--set", "evaluate.flip-tta=" + (out == flipOut)));
+    }
+    assertEquals(0, Cli.execute("predict", "--set", "predict.model=\"" + run + "\"",
+        "--set", "predict.input=\"" + data + "\"", "--set", "predict.output=\"" + predictOut + "\"",
+        "--set", "predict.all-probabilities=true", "--set", "predict.flip-tta=true", "--set", "predict.batch-size=4"));
+    JsonNode plain = JSON.readTree(new File(plainOut, "evaluation.json"));
+    JsonNode flip = JSON.readTree(new File(flipOut, "evaluation.json"));
+    assertEquals("none", plain.get("test_time_augmentation").asText());
+    assertEquals("flip", flip.get("test_time_augmentation").asText());
+    assertEquals("flip", JSON.readTree(new File(predictOut, "predict-report.json")).get("test_time_augmentation")
+        .asText());
+    assertEquals(plain.get("count").asLong(), flip.get("count").asLong());
+    // The flip pass also reports the images alone: the plain evaluation's figures.
+    assertFalse(plain.has("single_view"));
+    assertEquals(plain.get("top1").asDouble(), flip.get("single_view").get("top1").asDouble(), 1e-12);
+    assertEquals(plain.get("top5").asDouble(), flip.get("single_view").get("top5").asDouble(), 1e-12);
+    assertEquals(plain.get("loss").asDouble(), flip.get("single_view").get("loss").asDouble(), 1e-6);
+    // The synthetic classes are not mirror-symmetric images, so the second view changes the scores.
+    assertTrue(Math.abs(plain.get("loss").asDouble() - flip.get("loss").asDouble()) > 1e-4,
+        "plain " + plain.get("loss") + " vs flip " + flip.get("loss"));
+
+    SparkSession spark = io.effnet.jobs.spark.SparkBootstrap.withBigDL("flip-tta-check");
+    try {
+      List<Row> rows = spark.read().parquet(new File(predictOut, "predictions").toString()).collectAsList();
+      assertEquals(flip.get("count").asLong(), rows.size());
+      double lossSum = 0;
+      long hits = 0;
+      for (Row r : rows) {
+        List<Double> all = r.getList(r.fieldIndex("probabilities"));
+        assertEquals(1.0, sum(all), 1e-5);
+        int label = r.getAs("label");
+        lossSum -= Math.log(all.get(label));
+        List<Integer> ids = r.getList(r.fieldIndex("top_class_ids"));
+        hits += ids.get(0) == label ? 1 : 0;
+      }
+      assertEquals((double) hits / rows.size(), flip.get("top1").asDouble(), 1e-15);
+      assertEquals(lossSum / rows.size(), flip.get("loss").asDouble(), 1e-6);
     } finally {
       spark.stop();
     }

@@ -3,6 +3,7 @@ package io.effnet.jobs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,9 +31,7 @@ class TrainDeterminismTest {
     File images = new File(tmp, "images");
     TestImages.writeTree(images, 12, 36, 11);
     File data = new File(tmp, "data");
-    assertEquals(0, Cli.execute("prep", "--set", "prep.input=\"" + images + "\"",
-        "--set", "prep.output=\"" + data + "\"", "--set", "prep.resize-mode=exact", "--set", "prep.width=40",
-        "--set", "prep.height=40", "--set", "prep.validation-fraction=0.25"));
+    TestImages.prep(images, data, 40, "prep.validation-fraction=0.25");
     return data;
   }
 
@@ -40,20 +39,31 @@ class TrainDeterminismTest {
     return train(data, name, seed, 2, false);
   }
 
-  private File train(File data, String name, long seed, int epochs, boolean resume) throws Exception {
+  private File train(File data, String name, long seed, int epochs, boolean resume, String... settings)
+      throws Exception {
     File run = new File(tmp, name);
-    assertEquals(0, Cli.execute("train", "--set", "train.data=\"" + data + "\"", "--set", "train.resume=" + resume,
+    List<String> args = new ArrayList<>(Arrays.asList("train", "--set", "train.data=\"" + data + "\"",
+        "--set", "train.resume=" + resume,
         "--set", "train.output=\"" + run + "\"", "--set", "train.epochs=" + epochs, "--set", "train.batch-size=8",
         "--set", "train.seed=" + seed, "--set", "train.flip=true", "--set", "train.optimizer=momentum",
         "--set", "train.base-learning-rate=0.4", "--set", "train.warmup-epochs=0", "--set", "train.bn-decay=0.9",
         "--set", "model.variant=custom", "--set", "model.width=0.25", "--set", "model.depth=0.5",
         "--set", "model.resolution=32", "--set", "model.input-size=32", "--set", "model.dropout=0.3",
         "--set", "model.drop-connect=0.3", "--set", "input.min-crop-area=0.35"));
+    for (String setting : settings) {
+      args.add("--set");
+      args.add(setting);
+    }
+    assertEquals(0, Cli.execute(args.toArray(new String[0])));
     return run;
   }
 
   private static float[] weights(File run) throws Exception {
-    try (InputStream in = new FileInputStream(new File(run, "model.effnet"))) {
+    return weights(run, "model.effnet");
+  }
+
+  private static float[] weights(File run, String file) throws Exception {
+    try (InputStream in = new FileInputStream(new File(run, file))) {
       return EfficientNet.read(in).flatParameters();
     }
   }
@@ -76,6 +86,23 @@ class TrainDeterminismTest {
     }
     assertArrayEquals(weights(first), weights(second));
     assertFalse(Arrays.equals(weights(first), weights(other)), "another seed must train other weights");
+
+    // The average (on by default) only after the last epoch: same training, same shipped average and last
+    // validation; epoch 1 validated the trained weights instead, without recomputing any statistics.
+    File late = train(data, "late", 5, 2, false, "train.weight-average-each-epoch=false");
+    JsonNode c = JSON.readTree(new File(late, "train-report.json"));
+    assertEquals(a.get("loss_by_iteration"), c.get("loss_by_iteration"));
+    assertArrayEquals(weights(first), weights(late));
+    assertArrayEquals(weights(first, "model-ema.effnet"), weights(late, "model-ema.effnet"));
+    assertFalse(Arrays.equals(weights(late), weights(late, "model-ema.effnet")));
+    assertEquals("average", a.get("epochs").get(0).get("validated_weights").asText());
+    assertTrue(a.get("epochs").get(0).get("weight_average_bn_images").asLong() > 0);
+    assertEquals("trained", c.get("epochs").get(0).get("validated_weights").asText());
+    assertFalse(c.get("epochs").get(0).has("weight_average_bn_images"));
+    assertEquals("average", c.get("epochs").get(1).get("validated_weights").asText());
+    assertEquals(a.get("epochs").get(1).get("weight_average_bn_images"),
+        c.get("epochs").get(1).get("weight_average_bn_images"));
+    assertEquals(a.get("epochs").get(1).get("validation"), c.get("epochs").get(1).get("validation"));
   }
 
   /**

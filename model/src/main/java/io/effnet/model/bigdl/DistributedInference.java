@@ -54,10 +54,17 @@ public final class DistributedInference {
     private static final long serialVersionUID = 1L;
     private final K key;
     private final float[] logits;
+    private final float[] singleView;
 
     public Scored(K key, float[] logits) {
+      this(key, logits, null);
+    }
+
+    /** {@code singleView}: the logits of the image alone where {@code logits} average it with other views. */
+    public Scored(K key, float[] logits, float[] singleView) {
       this.key = key;
       this.logits = logits;
+      this.singleView = singleView;
     }
 
     public K key() {
@@ -72,6 +79,14 @@ public final class DistributedInference {
       return logits != null;
     }
 
+    /**
+     * The logits of the image itself, as it came (no mirror): {@link #logits()} unless test-time augmentation
+     * averaged those with other views. Lets one pass report the figures with and without the augmentation.
+     */
+    public float[] singleViewLogits() {
+      return singleView != null ? singleView : logits;
+    }
+
     /** Class probabilities (softmax in double, sums to 1); null where there are no logits. */
     public double[] probabilities() {
       return logits == null ? null : ClassScores.softmax(logits);
@@ -83,8 +98,19 @@ public final class DistributedInference {
    * (the last batch of a partition may be smaller). Lazy, like any transformation: nothing runs until an
    * action; a partition's images are never all held at once.
    */
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public static <K> JavaRDD<Scored<K>> logits(EfficientNet model, JavaRDD<Input<K>> inputs, int batchPerTask) {
+    return logits(model, inputs, batchPerTask, false);
+  }
+
+  /**
+   * As {@link #logits(EfficientNet, JavaRDD, int)}; with {@code flip}, test-time augmentation by mirroring: each
+   * image is also scored mirrored left to right, in the same forward pass (so a pass holds {@code 2 x
+   * batchPerTask} images), and its logits are the log of the two views' mean class probabilities. Their softmax is
+   * that mean, so ranking, top-k and cross-entropy all follow from the averaged distribution.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static <K> JavaRDD<Scored<K>> logits(EfficientNet model, JavaRDD<Input<K>> inputs, int batchPerTask,
+      boolean flip) {
     if (batchPerTask < 1) {
       throw new IllegalArgumentException("batch per task must be >= 1, got " + batchPerTask);
     }
@@ -99,7 +125,7 @@ public final class DistributedInference {
       }
       AbstractModule<Activity, Activity, Float> local = weights.value(false, true);
       local.evaluate();
-      return new BatchIterator<>(records, local, batchPerTask, size, classes);
+      return new BatchIterator<>(records, local, batchPerTask, size, classes, flip);
     });
   }
 
@@ -110,16 +136,18 @@ public final class DistributedInference {
     private final int batch;
     private final int size;
     private final int classes;
+    private final boolean flip;
     private final List<Scored<K>> ready = new ArrayList<>();
     private int next;
 
     BatchIterator(Iterator<Input<K>> records, AbstractModule<Activity, Activity, Float> module, int batch, int size,
-        int classes) {
+        int classes, boolean flip) {
       this.records = records;
       this.module = module;
       this.batch = batch;
       this.size = size;
       this.classes = classes;
+      this.flip = flip;
     }
 
     @Override
@@ -154,17 +182,25 @@ public final class DistributedInference {
       if (pending.isEmpty()) {
         return;
       }
-      float[][] logits = images == 0 ? new float[0][] : forward(pending, images);
+      // One row per view: the images, then (flip) their mirrors in the same order.
+      float[][] views = images == 0 ? new float[0][] : forward(pending, images);
       int i = 0;
       for (Input<K> in : pending) {
-        ready.add(new Scored<>(in.key(), in.chw() == null ? null : logits[i++]));
+        if (in.chw() == null) {
+          ready.add(new Scored<>(in.key(), null));
+        } else {
+          ready.add(flip ? new Scored<>(in.key(), logOfMeanProbabilities(views[i], views[images + i]), views[i])
+              : new Scored<>(in.key(), views[i]));
+          i++;
+        }
       }
     }
 
     @SuppressWarnings("unchecked")
     private float[][] forward(List<Input<K>> pending, int images) {
       int plane = 3 * size * size;
-      float[] data = new float[images * plane];
+      int views = flip ? 2 : 1;
+      float[] data = new float[views * images * plane];
       int n = 0;
       for (Input<K> in : pending) {
         float[] chw = in.chw();
@@ -178,14 +214,59 @@ public final class DistributedInference {
         System.arraycopy(chw, 0, data, n * plane, plane);
         n++;
       }
-      Tensor<Float> out = (Tensor<Float>) module.forward(BigDL.tensor(data, images, 3, size, size));
-      float[][] logits = new float[images][classes];
-      for (int i = 0; i < images; i++) {
+      if (flip) {
+        for (int i = 0; i < images; i++) {
+          mirror(data, i * plane, data, (images + i) * plane, size);
+        }
+      }
+      Tensor<Float> out = (Tensor<Float>) module.forward(BigDL.tensor(data, views * images, 3, size, size));
+      float[][] logits = new float[views * images][classes];
+      for (int i = 0; i < views * images; i++) {
         for (int c = 0; c < classes; c++) {
           logits[i][c] = out.valueAt(i + 1, c + 1);
         }
       }
       return logits;
     }
+  }
+
+  /** Copies a 3 x size x size CHW image mirrored left to right: column x goes to column size - 1 - x. */
+  static void mirror(float[] src, int srcOffset, float[] dst, int dstOffset, int size) {
+    for (int row = 0; row < 3 * size; row++) {
+      int from = srcOffset + row * size;
+      int to = dstOffset + row * size + size - 1;
+      for (int x = 0; x < size; x++) {
+        dst[to - x] = src[from + x];
+      }
+    }
+  }
+
+  /**
+   * log((softmax(a) + softmax(b)) / 2), from the log-probabilities (log-sum-exp of the two), so a class whose
+   * probabilities both underflow keeps a finite value.
+   */
+  static float[] logOfMeanProbabilities(float[] a, float[] b) {
+    double lseA = logSumExp(a);
+    double lseB = logSumExp(b);
+    float[] out = new float[a.length];
+    for (int c = 0; c < a.length; c++) {
+      double la = a[c] - lseA;
+      double lb = b[c] - lseB;
+      double hi = Math.max(la, lb);
+      out[c] = (float) (hi + Math.log1p(Math.exp(Math.min(la, lb) - hi)) - Math.log(2));
+    }
+    return out;
+  }
+
+  private static double logSumExp(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l);
+    }
+    double sum = 0;
+    for (float l : logits) {
+      sum += Math.exp(l - max);
+    }
+    return max + Math.log(sum);
   }
 }
