@@ -100,12 +100,7 @@ public final class BatchNormStatistics {
       while (samples.hasNext() && sums.images < limit) {
         int n = 0;
         while (n < batch && samples.hasNext() && sums.images + n < limit) {
-          float[] chw = Samples.features(samples.next());
-          if (chw.length != plane) {
-            throw new IllegalArgumentException("an image has " + chw.length + " values, the model takes 3x" + size
-                + "x" + size);
-          }
-          System.arraycopy(chw, 0, data, n * plane, plane);
+          Samples.putImage(data, n, Samples.features(samples.next()), size);
           n++;
         }
         if (n < 2) {

@@ -35,11 +35,22 @@ public final class ClassScores {
       throw new IllegalArgumentException("class " + cls + " is outside 0.." + (logits.length - 1));
     }
     double max = max(logits);
+    return logits[cls] - max - Math.log(sumOfExp(logits, max));
+  }
+
+  /** log(sum of exp(logits)), shifted by the largest logit so that no exponential overflows. */
+  public static double logSumExp(float[] logits) {
+    requireClasses(logits);
+    double max = max(logits);
+    return max + Math.log(sumOfExp(logits, max));
+  }
+
+  private static double sumOfExp(float[] logits, double max) {
     double sum = 0;
     for (float l : logits) {
       sum += Math.exp(l - max);
     }
-    return logits[cls] - max - Math.log(sum);
+    return sum;
   }
 
   /** The {@code k} best classes, best first: highest logit, ties to the lower class id. k is capped at the class count. */

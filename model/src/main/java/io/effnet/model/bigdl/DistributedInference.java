@@ -207,11 +207,7 @@ public final class DistributedInference {
         if (chw == null) {
           continue;
         }
-        if (chw.length != plane) {
-          throw new IllegalArgumentException("an input has " + chw.length + " values, the model takes 3x" + size
-              + "x" + size);
-        }
-        System.arraycopy(chw, 0, data, n * plane, plane);
+        Samples.putImage(data, n, chw, size);
         n++;
       }
       if (flip) {
@@ -246,8 +242,8 @@ public final class DistributedInference {
    * probabilities both underflow keeps a finite value.
    */
   static float[] logOfMeanProbabilities(float[] a, float[] b) {
-    double lseA = logSumExp(a);
-    double lseB = logSumExp(b);
+    double lseA = ClassScores.logSumExp(a);
+    double lseB = ClassScores.logSumExp(b);
     float[] out = new float[a.length];
     for (int c = 0; c < a.length; c++) {
       double la = a[c] - lseA;
@@ -256,17 +252,5 @@ public final class DistributedInference {
       out[c] = (float) (hi + Math.log1p(Math.exp(Math.min(la, lb) - hi)) - Math.log(2));
     }
     return out;
-  }
-
-  private static double logSumExp(float[] logits) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float l : logits) {
-      max = Math.max(max, l);
-    }
-    double sum = 0;
-    for (float l : logits) {
-      sum += Math.exp(l - max);
-    }
-    return max + Math.log(sum);
   }
 }

@@ -34,6 +34,21 @@ public final class Samples {
     return out;
   }
 
+  /**
+   * Copies a normalised 3 x size x size CHW image into slot {@code index} of a batch buffer (the two batched forward
+   * passes, {@link DistributedInference} and {@link BatchNormStatistics}, fill theirs this way).
+   *
+   * @throws IllegalArgumentException if the image does not have the model's 3 x size x size values
+   */
+  static void putImage(float[] batch, int index, float[] chw, int size) {
+    int plane = 3 * size * size;
+    if (chw.length != plane) {
+      throw new IllegalArgumentException("an image has " + chw.length + " values, the model takes 3x" + size + "x"
+          + size);
+    }
+    System.arraycopy(chw, 0, batch, index * plane, plane);
+  }
+
   /** The 0-based class label of a sample built by {@link #image}. */
   public static int label(Sample<Float> sample) {
     return Math.round(sample.label(BigDL.numeric()).valueAt(1)) - 1;

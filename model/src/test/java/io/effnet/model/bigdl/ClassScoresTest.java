@@ -34,6 +34,14 @@ class ClassScoresTest {
   }
 
   @Test
+  void logSumExpMatchesTheDefinitionAndStaysFiniteForHugeLogits() {
+    assertEquals(Math.log(4), ClassScores.logSumExp(new float[] {0f, (float) Math.log(3)}), 1e-7);
+    assertEquals(1000 + Math.log(2), ClassScores.logSumExp(new float[] {1000f, 1000f}), 1e-9);
+    float[] logits = {1f, 2f, 0.5f};
+    assertEquals(ClassScores.logProbability(logits, 1), logits[1] - ClassScores.logSumExp(logits), 1e-12);
+  }
+
+  @Test
   void rankingIsByLogitWithTiesToTheLowerClassId() {
     float[] logits = {0.1f, 0.7f, 0.7f, -2f, 0.3f, 0.7f};
     assertArrayEquals(new int[] {1, 2, 5, 4, 0, 3}, ClassScores.ranking(logits, 10));
